@@ -1,0 +1,29 @@
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "macro.h"
+
+int safe_close(int fd);
+static inline void closep(int *fd) {
+        safe_close(*fd);
+}
+#define _cleanup_close_ _cleanup_(closep)
+
+static inline void close_pairp(int (*p)[2]) {
+        safe_close((*p)[0]);
+        safe_close((*p)[1]);
+}
+#define _cleanup_close_pair_ _cleanup_(close_pairp)
+
+/* Closes every fd >= 3 except those listed (order does not matter). */
+int close_all_fds_except(const int *keep, size_t n_keep);
+
+/* read()/write() the whole buffer, retrying on EINTR and short transfers. */
+ssize_t loop_read(int fd, void *buf, size_t n);
+int loop_write(int fd, const void *buf, size_t n);
+
+/* Reads a small file (at most max bytes) below dir_fd; returns a NUL-terminated buffer. */
+int read_small_file_at(int dir_fd, const char *path, size_t max, char **ret, size_t *ret_size);
+int write_string_file_at(int dir_fd, const char *path, const char *s);

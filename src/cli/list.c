@@ -1,0 +1,122 @@
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cleanup.h"
+#include "exit-codes.h"
+#include "fd-util.h"
+#include "json.h"
+#include "list.h"
+#include "log.h"
+#include "state.h"
+#include "strv.h"
+
+static void format_since(uint64_t usec, char *buf, size_t size) {
+        time_t t = (time_t) (usec / 1000000);
+        struct tm tm;
+
+        if (usec == 0 || !localtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+                snprintf(buf, size, "-");
+}
+
+int verb_list(int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "json", no_argument, NULL, 'j' },
+                { "no-legend", no_argument, NULL, 'n' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        _cleanup_strv_free_ char **names = NULL;
+        bool json = false, legend = true;
+        MachineState *machines = NULL;
+        size_t n = 0, w_name = 4, w_leader = 6;
+        int c, r;
+
+        optind = 0;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'j':
+                        json = true;
+                        break;
+                case 'n':
+                        legend = false;
+                        break;
+                case 'h':
+                        printf("berth list [--json] [--no-legend]\n\nList running machines.\n");
+                        return 0;
+                default:
+                        log_error("list: option '%s' is unknown (see berth list --help)", argv[optind - 1]);
+                        return EXIT_BERTH_USAGE;
+                }
+        if (optind < argc) {
+                log_error("list: unexpected argument '%s'", argv[optind]);
+                return EXIT_BERTH_USAGE;
+        }
+
+        /* Whatever a killed monitor left is cleaned here, so the list only shows live machines. */
+        r = machines_gc(BERTH_STATE_DIR);
+        if (r < 0 && r != -EACCES && r != -EPERM)
+                log_debug_errno(r, "Failed to clean up stale machines, ignoring: %m");
+        r = machine_state_list(BERTH_STATE_DIR, &names);
+        if (r < 0) {
+                log_error_errno(r, "list: cannot read %s/machines: %m", BERTH_STATE_DIR);
+                return exit_code_from_errno(r);
+        }
+        machines = calloc(strv_length(names) + 1, sizeof(MachineState));
+        if (!machines) {
+                log_oom();
+                return EXIT_BERTH_INTERNAL;
+        }
+        STRV_FOREACH(name, names) {
+                MachineState *m = &machines[n];
+                char buf[32];
+
+                if (machine_state_load(BERTH_STATE_DIR, *name, m) < 0)
+                        continue;
+                n++;
+                w_name = MAX(w_name, strlen(m->name));
+                snprintf(buf, sizeof(buf), "%d", (int) m->leader);
+                w_leader = MAX(w_leader, strlen(buf));
+        }
+
+        if (json) {
+                printf("[");
+                for (size_t i = 0; i < n; i++) {
+                        MachineState *m = &machines[i];
+                        printf("%s{\"name\":", i ? "," : "");
+                        json_write_string(stdout, m->name);
+                        printf(",\"class\":");
+                        json_write_string(stdout, m->class ?: "container");
+                        printf(",\"leader\":%d,\"monitor\":%d,\"root\":", (int) m->leader, (int) m->monitor);
+                        json_write_string(stdout, m->root);
+                        printf(",\"uuid\":");
+                        json_write_string(stdout, m->uuid);
+                        printf(",\"cgroup\":");
+                        json_write_string(stdout, m->cgroup);
+                        printf(",\"since_usec\":%llu}", (unsigned long long) m->since_usec);
+                }
+                printf("]\n");
+        } else {
+                if (legend)
+                        printf("%-*s %-9s %-*s %-19s %s\n", (int) w_name, "NAME", "CLASS", (int) w_leader, "LEADER",
+                               "SINCE", "ROOT");
+                for (size_t i = 0; i < n; i++) {
+                        MachineState *m = &machines[i];
+                        char since[64];
+
+                        format_since(m->since_usec, since, sizeof(since));
+                        printf("%-*s %-9s %*d %-19s %s\n", (int) w_name, m->name, m->class ?: "container", (int) w_leader,
+                               (int) m->leader, since, m->root ?: "-");
+                }
+                if (legend)
+                        printf("\n%zu machine%s listed.\n", n, n == 1 ? "" : "s");
+        }
+        for (size_t i = 0; i < n; i++)
+                machine_state_done(&machines[i]);
+        free(machines);
+        return 0;
+}

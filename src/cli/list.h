@@ -1,0 +1,3 @@
+#pragma once
+
+int verb_list(int argc, char *argv[]);

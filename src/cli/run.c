@@ -1,0 +1,363 @@
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capability-util.h"
+#include "exit-codes.h"
+#include "log.h"
+#include "machine-name.h"
+#include "monitor.h"
+#include "parse-util.h"
+#include "path-util.h"
+#include "run.h"
+#include "strv.h"
+
+static void run_help(void) {
+        printf("berth run [OPTIONS] [--] [COMMAND [ARGS...]]\n\n"
+               "Run a command in a new machine rooted at an OS tree; exit with its status.\n\n"
+               "  -D --directory=PATH        The tree to use as the root\n"
+               "  -M --machine=NAME          Machine name (without -D: the tree in " BERTH_MACHINES_DIR "/NAME)\n"
+               "     --no-os-check           Accept a tree without /usr or os-release\n"
+               "     --read-only             Mount the root read-only\n"
+               "     --bind=SRC[:DST[:OPTS]] Bind mount a host path (OPTS: rbind, norbind)\n"
+               "     --bind-ro=SRC[:DST[:OPTS]]  The same, read-only\n"
+               "     --tmpfs=PATH[:OPTS]     Mount a tmpfs\n"
+               "     --overlay=LOWER[:...]:UPPER:DST  Mount an overlayfs (empty UPPER: throwaway)\n"
+               "     --overlay-ro=LOWER[:...]:DST     Mount a read-only overlayfs\n"
+               "     --hostname=NAME         Hostname (default: the machine name)\n"
+               "     --uuid=UUID             The machine's UUID\n"
+               "  -u --user=NAME|UID         Run as this user of the tree's /etc/passwd\n"
+               "     --chdir=DIR             Working directory inside (default /)\n"
+               "  -E --setenv=NAME[=VALUE]   Set an environment variable\n"
+               "     --as-pid1               Run the command as PID 1 (no reaper)\n"
+               "     --network=private|host  Network namespace (default private: loopback only)\n"
+               "     --private-network       Same as --network=private\n"
+               "     --time-offset=monotonic=SEC,boottime=SEC  A time namespace with shifted clocks\n"
+               "     --capability=CAPS       Add capabilities (comma list, or all)\n"
+               "     --drop-capability=CAPS  Drop capabilities\n"
+               "     --no-new-privileges[=BOOL]  Set no_new_privs for the command\n"
+               "     --system-call-filter=[~]LIST  Allow (or with ~, deny) system calls and @groups\n"
+               "     --console=MODE          interactive, read-only, passive or pipe\n"
+               "  -q --quiet                 No notices\n"
+               "  -h --help                  Show this help\n");
+}
+
+enum {
+        ARG_NO_OS_CHECK = 0x100,
+        ARG_READ_ONLY,
+        ARG_BIND,
+        ARG_BIND_RO,
+        ARG_TMPFS,
+        ARG_OVERLAY,
+        ARG_OVERLAY_RO,
+        ARG_HOSTNAME,
+        ARG_UUID,
+        ARG_CHDIR,
+        ARG_AS_PID1,
+        ARG_NETWORK,
+        ARG_PRIVATE_NETWORK,
+        ARG_TIME_OFFSET,
+        ARG_CAPABILITY,
+        ARG_DROP_CAPABILITY,
+        ARG_NO_NEW_PRIVILEGES,
+        ARG_SYSCALL_FILTER,
+        ARG_CONSOLE,
+        ARG_LOG_LEVEL,
+};
+
+static int usage_error(const char *option, const char *value, const char *why) {
+        log_error("run: invalid %s '%s': %s", option, value, why);
+        return EXIT_BERTH_USAGE;
+}
+
+static bool env_name_is_valid(const char *s, size_t n) {
+        if (n == 0 || n > 256 || (s[0] >= '0' && s[0] <= '9'))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+                      s[i] == '_'))
+                        return false;
+        return true;
+}
+
+static int set_string(char **field, const char *v) {
+        char *c = strdup(v);
+        if (!c) {
+                log_oom();
+                return EXIT_BERTH_INTERNAL;
+        }
+        free(*field);
+        *field = c;
+        return 0;
+}
+
+int run_parse_args(int argc, char *argv[], Settings **ret) {
+        static const struct option options[] = {
+                { "directory", required_argument, NULL, 'D' },
+                { "machine", required_argument, NULL, 'M' },
+                { "no-os-check", no_argument, NULL, ARG_NO_OS_CHECK },
+                { "read-only", no_argument, NULL, ARG_READ_ONLY },
+                { "bind", required_argument, NULL, ARG_BIND },
+                { "bind-ro", required_argument, NULL, ARG_BIND_RO },
+                { "tmpfs", required_argument, NULL, ARG_TMPFS },
+                { "overlay", required_argument, NULL, ARG_OVERLAY },
+                { "overlay-ro", required_argument, NULL, ARG_OVERLAY_RO },
+                { "hostname", required_argument, NULL, ARG_HOSTNAME },
+                { "uuid", required_argument, NULL, ARG_UUID },
+                { "user", required_argument, NULL, 'u' },
+                { "chdir", required_argument, NULL, ARG_CHDIR },
+                { "setenv", required_argument, NULL, 'E' },
+                { "as-pid1", no_argument, NULL, ARG_AS_PID1 },
+                { "network", required_argument, NULL, ARG_NETWORK },
+                { "private-network", no_argument, NULL, ARG_PRIVATE_NETWORK },
+                { "time-offset", required_argument, NULL, ARG_TIME_OFFSET },
+                { "capability", required_argument, NULL, ARG_CAPABILITY },
+                { "drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY },
+                { "no-new-privileges", optional_argument, NULL, ARG_NO_NEW_PRIVILEGES },
+                { "system-call-filter", required_argument, NULL, ARG_SYSCALL_FILTER },
+                { "console", required_argument, NULL, ARG_CONSOLE },
+                { "quiet", no_argument, NULL, 'q' },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        _cleanup_(settings_freep) Settings *s = NULL;
+        int c, r;
+
+        s = settings_new();
+        if (!s) {
+                log_oom();
+                return EXIT_BERTH_INTERNAL;
+        }
+        optind = 0;
+        opterr = 0;
+        /* '+': the first non-option starts the command, whose own options are not ours. */
+        while ((c = getopt_long(argc, argv, "+D:M:u:E:qh", options, NULL)) >= 0) {
+                CustomMount m = {};
+
+                if (optarg && strlen(optarg) > SETTINGS_VALUE_MAX)
+                        return usage_error(argv[optind - 1], "…", "value too long");
+                switch (c) {
+                case 'h':
+                        run_help();
+                        *ret = NULL;
+                        return 0;
+                case 'D':
+                        if (isempty(optarg))
+                                return usage_error("--directory", optarg, "empty path");
+                        r = set_string(&s->directory, optarg);
+                        if (r)
+                                return r;
+                        break;
+                case 'M':
+                        if (!machine_name_is_valid(optarg))
+                                return usage_error("--machine", optarg,
+                                                   "names are 1-64 of A-Z a-z 0-9 . _ -, not starting with . or -");
+                        r = set_string(&s->machine_name, optarg);
+                        if (r)
+                                return r;
+                        break;
+                case ARG_NO_OS_CHECK:
+                        s->no_os_check = true;
+                        break;
+                case ARG_READ_ONLY:
+                        s->read_only = true;
+                        break;
+                case ARG_BIND:
+                case ARG_BIND_RO:
+                        r = custom_mount_parse_bind(optarg, c == ARG_BIND_RO, &m);
+                        if (r < 0)
+                                return usage_error(c == ARG_BIND ? "--bind" : "--bind-ro", optarg,
+                                                   "expected SRC[:DST[:OPTS]] with absolute paths (SRC may start "
+                                                   "with +), no . or .. components, OPTS rbind or norbind");
+                        goto add_mount;
+                case ARG_TMPFS:
+                        r = custom_mount_parse_tmpfs(optarg, &m);
+                        if (r < 0)
+                                return usage_error("--tmpfs", optarg, "expected an absolute PATH[:OPTIONS]");
+                        goto add_mount;
+                case ARG_OVERLAY:
+                case ARG_OVERLAY_RO:
+                        r = custom_mount_parse_overlay(optarg, c == ARG_OVERLAY_RO, &m);
+                        if (r < 0)
+                                return usage_error(c == ARG_OVERLAY ? "--overlay" : "--overlay-ro", optarg,
+                                                   "expected LOWER[:LOWER...][:UPPER]:DST with absolute paths");
+                add_mount:
+                        r = settings_add_mount(s, &m);
+                        if (r < 0) {
+                                custom_mount_done(&m);
+                                return usage_error("mount", optarg, "too many mounts");
+                        }
+                        break;
+                case ARG_HOSTNAME:
+                        if (!hostname_is_valid(optarg))
+                                return usage_error("--hostname", optarg, "not a valid hostname");
+                        r = set_string(&s->hostname, optarg);
+                        if (r)
+                                return r;
+                        break;
+                case ARG_UUID:
+                        if (!uuid_is_valid(optarg))
+                                return usage_error("--uuid", optarg, "expected 32 hex digits, dashes optional");
+                        r = set_string(&s->uuid, optarg);
+                        if (r)
+                                return r;
+                        break;
+                case 'u':
+                        if (isempty(optarg) || strlen(optarg) > 256 || strpbrk(optarg, ":/\n") || string_has_cc(optarg))
+                                return usage_error("--user", optarg, "expected a user name or UID");
+                        r = set_string(&s->user, optarg);
+                        if (r)
+                                return r;
+                        break;
+                case ARG_CHDIR:
+                        if (!path_is_absolute(optarg) || string_has_cc(optarg))
+                                return usage_error("--chdir", optarg, "expected an absolute path");
+                        r = set_string(&s->working_directory, optarg);
+                        if (r)
+                                return r;
+                        break;
+                case 'E': {
+                        const char *eq = strchr(optarg, '=');
+                        size_t n = eq ? (size_t) (eq - optarg) : strlen(optarg);
+
+                        if (!env_name_is_valid(optarg, n))
+                                return usage_error("--setenv", optarg, "expected NAME=VALUE or NAME");
+                        if (eq)
+                                r = strv_extend(&s->environment, optarg);
+                        else {
+                                const char *v = getenv(optarg);
+                                char *kv;
+                                if (!v)
+                                        return usage_error("--setenv", optarg, "not set in berth's environment");
+                                kv = strjoin3(optarg, "=", v);
+                                r = kv ? strv_push(&s->environment, kv) : -ENOMEM;
+                        }
+                        if (r < 0) {
+                                log_oom();
+                                return EXIT_BERTH_INTERNAL;
+                        }
+                        break;
+                }
+                case ARG_AS_PID1:
+                        s->as_pid1 = true;
+                        break;
+                case ARG_NETWORK:
+                        s->network = network_mode_from_string(optarg);
+                        if (s->network < 0)
+                                return usage_error("--network", optarg, "expected private or host");
+                        break;
+                case ARG_PRIVATE_NETWORK:
+                        s->network = NETWORK_PRIVATE;
+                        break;
+                case ARG_TIME_OFFSET:
+                        r = time_offset_parse(optarg, &s->monotonic_offset_ns, &s->boottime_offset_ns);
+                        if (r < 0)
+                                return usage_error("--time-offset", optarg,
+                                                   "expected monotonic=SEC,boottime=SEC (either alone), within ten "
+                                                   "years");
+                        s->time_namespace = true;
+                        break;
+                case ARG_CAPABILITY:
+                case ARG_DROP_CAPABILITY: {
+                        uint64_t set;
+                        r = capability_list_parse(optarg, &set);
+                        if (r < 0)
+                                return usage_error(c == ARG_CAPABILITY ? "--capability" : "--drop-capability", optarg,
+                                                   "expected capability names (CAP_SYS_ADMIN,...) or all");
+                        if (c == ARG_CAPABILITY) {
+                                s->capability_add |= set;
+                                s->capability_drop &= ~set;
+                        } else {
+                                s->capability_drop |= set;
+                                s->capability_add &= ~set;
+                        }
+                        break;
+                }
+                case ARG_NO_NEW_PRIVILEGES:
+                        r = optarg ? parse_boolean(optarg) : 1;
+                        if (r < 0)
+                                return usage_error("--no-new-privileges", optarg, "expected yes or no");
+                        s->no_new_privileges = r;
+                        break;
+                case ARG_SYSCALL_FILTER: {
+                        _cleanup_strv_free_ char **names = NULL;
+                        bool deny;
+                        r = syscall_filter_parse(optarg, &deny, &names);
+                        if (r < 0)
+                                return usage_error("--system-call-filter", optarg,
+                                                   "expected [~]NAME|@GROUP separated by spaces");
+                        STRV_FOREACH(n, names)
+                                if (strv_extend(deny ? &s->syscall_deny : &s->syscall_allow, *n) < 0) {
+                                        log_oom();
+                                        return EXIT_BERTH_INTERNAL;
+                                }
+                        break;
+                }
+                case ARG_CONSOLE:
+                        s->console = console_mode_from_string(optarg);
+                        if (s->console < 0)
+                                return usage_error("--console", optarg, "expected interactive, read-only, passive or pipe");
+                        break;
+                case 'q':
+                        log_set_max_level(LOG_WARNING);
+                        break;
+                case ARG_LOG_LEVEL:
+                        r = log_level_from_string(optarg);
+                        if (r < 0)
+                                return usage_error("--log-level", optarg, "expected err, warning, notice, info or debug");
+                        log_set_max_level(r);
+                        break;
+                case '?':
+                default:
+                        if (optopt && optopt < 0x100 && c == '?')
+                                log_error("run: option '-%c' %s (see berth run --help)", optopt,
+                                          strchr("DMuE", optopt) ? "needs a value" : "is unknown");
+                        else
+                                log_error("run: option '%s' is unknown or misses its value (see berth run --help)",
+                                          argv[optind - 1]);
+                        return EXIT_BERTH_USAGE;
+                }
+        }
+
+        if (!s->directory && !s->machine_name) {
+                log_error("run: no tree given: use -D DIR or -M NAME (see berth run --help)");
+                return EXIT_BERTH_USAGE;
+        }
+        if (optind < argc) {
+                s->command = strv_copy(argv + optind);
+                if (!s->command) {
+                        log_oom();
+                        return EXIT_BERTH_INTERNAL;
+                }
+        }
+        if (s->command && isempty(s->command[0])) {
+                log_error("run: the command is empty");
+                return EXIT_BERTH_USAGE;
+        }
+        if (s->network == NETWORK_HOST)
+                log_warning("--network=host: the machine shares the host's network, including its abstract unix "
+                           "sockets (CAP_NET_ADMIN is dropped)");
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int verb_run(int argc, char *argv[]) {
+        _cleanup_(settings_freep) Settings *s = NULL;
+        int r, status = 0;
+
+        r = run_parse_args(argc, argv, &s);
+        if (r != 0 || !s)
+                return r;
+        if (geteuid() != 0) {
+                log_error("run: berth needs root to create a machine (run it with sudo)");
+                return EXIT_BERTH_PERMISSION;
+        }
+        r = machine_run(s, &status);
+        if (r < 0)
+                return exit_code_from_errno(r);
+        return status;
+}

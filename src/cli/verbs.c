@@ -1,0 +1,95 @@
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "exit-codes.h"
+#include "list.h"
+#include "log.h"
+#include "run.h"
+#include "verbs.h"
+
+static const Verb verbs[] = {
+        { "run", "Run a machine (foreground monitor)", "Run a command in a new machine rooted at an OS tree", verb_run },
+        { "list", "Machines", "List running machines", verb_list },
+};
+
+const Verb *verb_find(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(verbs[i].name, name))
+                        return &verbs[i];
+        return NULL;
+}
+
+void verbs_help(void) {
+        const char *group = NULL;
+
+        printf("berth [OPTIONS] VERB [OPTIONS] [ARGS...]\n\n"
+               "Boot and run Linux machines: OS trees in their own namespaces and cgroups.\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                if (!group || !streq(group, verbs[i].group)) {
+                        group = verbs[i].group;
+                        printf("\n%s:\n", group);
+                }
+                printf("  %-10s %s\n", verbs[i].name, verbs[i].summary);
+        }
+        printf("\nOptions:\n"
+               "  -h --help            Show this help (berth VERB --help for a verb's)\n"
+               "     --version         Show the version and compiled-in features\n"
+               "     --log-level=LEVEL err, warning, notice, info or debug (also BERTH_LOG_LEVEL)\n"
+               "  -q --quiet           No notices\n");
+}
+
+static void version(void) {
+        printf("berth %s\n+SECCOMP +CAPABILITIES +SD-EVENT +CGROUP2 +TIMENS -USERNS -MACHINED -IMAGES\n",
+               PROJECT_VERSION);
+}
+
+int berth_main(int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                { "log-level", required_argument, NULL, 'l' },
+                { "quiet", no_argument, NULL, 'q' },
+                {},
+        };
+        const Verb *v;
+        int c, r;
+
+        log_parse_environment();
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+hq", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        verbs_help();
+                        return 0;
+                case 'V':
+                        version();
+                        return 0;
+                case 'l':
+                        r = log_level_from_string(optarg);
+                        if (r < 0) {
+                                log_error("invalid --log-level '%s': expected err, warning, notice, info or debug",
+                                          optarg);
+                                return EXIT_BERTH_USAGE;
+                        }
+                        log_set_max_level(r);
+                        break;
+                case 'q':
+                        log_set_max_level(LOG_WARNING);
+                        break;
+                default:
+                        log_error("option '%s' is unknown (see berth --help)", argv[optind - 1]);
+                        return EXIT_BERTH_USAGE;
+                }
+        if (optind >= argc) {
+                log_error("no verb given (see berth --help)");
+                return EXIT_BERTH_USAGE;
+        }
+        v = verb_find(argv[optind]);
+        if (!v) {
+                log_error("unknown verb '%s' (see berth --help)", argv[optind]);
+                return EXIT_BERTH_USAGE;
+        }
+        return v->run(argc - optind, argv + optind);
+}

@@ -1,0 +1,105 @@
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* One struct for every knob of a machine. The CLI fills it; everything below takes a Settings *. */
+
+typedef enum ConsoleMode {
+        CONSOLE_INTERACTIVE,
+        CONSOLE_READ_ONLY,
+        CONSOLE_PASSIVE,
+        CONSOLE_PIPE,
+        _CONSOLE_MODE_MAX,
+        _CONSOLE_MODE_INVALID = -EINVAL,
+} ConsoleMode;
+
+typedef enum NetworkMode {
+        NETWORK_PRIVATE,
+        NETWORK_HOST,
+        _NETWORK_MODE_MAX,
+        _NETWORK_MODE_INVALID = -EINVAL,
+} NetworkMode;
+
+typedef enum CustomMountType {
+        CUSTOM_MOUNT_BIND,
+        CUSTOM_MOUNT_TMPFS,
+        CUSTOM_MOUNT_OVERLAY,
+        _CUSTOM_MOUNT_TYPE_MAX,
+        _CUSTOM_MOUNT_TYPE_INVALID = -EINVAL,
+} CustomMountType;
+
+typedef struct CustomMount {
+        CustomMountType type;
+        bool read_only;
+        bool recursive;          /* bind: rbind (default) or norbind */
+        char *source;            /* bind: host path, or a path in the tree when source_in_tree */
+        bool source_in_tree;     /* "+PATH" */
+        char *destination;       /* inside the tree */
+        char *options;           /* tmpfs mount options */
+        char **lower;            /* overlay: lower dirs, "+PATH" means in the tree */
+        char *upper;             /* overlay: upper dir; "" = a throwaway one on a tmpfs */
+} CustomMount;
+
+typedef struct Settings {
+        char *machine_name;
+        char *directory;
+        char *hostname;
+        char *uuid;              /* 36-character textual form */
+        char *user;
+        char *working_directory;
+        char **environment;      /* extra NAME=VALUE */
+        char **command;
+
+        bool as_pid1;
+        bool read_only;
+        bool no_os_check;
+        bool no_new_privileges;
+        NetworkMode network;
+        ConsoleMode console;     /* _CONSOLE_MODE_INVALID = pick from the terminal */
+
+        bool time_namespace;
+        int64_t monotonic_offset_ns;
+        int64_t boottime_offset_ns;
+
+        uint64_t capability_add;
+        uint64_t capability_drop;
+        char **syscall_allow;
+        char **syscall_deny;
+
+        CustomMount *mounts;
+        size_t n_mounts;
+} Settings;
+
+#define CUSTOM_MOUNTS_MAX 256U
+#define SETTINGS_VALUE_MAX 4096U
+
+Settings *settings_new(void);
+Settings *settings_free(Settings *s);
+static inline void settings_freep(Settings **s) {
+        settings_free(*s);
+}
+
+void custom_mount_done(CustomMount *m);
+
+/* "SRC[:DST[:OPTS]]"; read_only for --bind-ro. */
+int custom_mount_parse_bind(const char *s, bool read_only, CustomMount *ret);
+/* "PATH[:OPTS]" */
+int custom_mount_parse_tmpfs(const char *s, CustomMount *ret);
+/* "LOWER[:LOWER…]:UPPER:DST", or "LOWER[:LOWER…]:DST" when read_only. */
+int custom_mount_parse_overlay(const char *s, bool read_only, CustomMount *ret);
+int settings_add_mount(Settings *s, CustomMount *m); /* takes m's contents */
+
+/* "monotonic=SEC,boottime=SEC", either key alone. */
+int time_offset_parse(const char *s, int64_t *ret_monotonic_ns, int64_t *ret_boottime_ns);
+
+/* "a b @group", a leading '~' denies instead. */
+int syscall_filter_parse(const char *s, bool *ret_deny, char ***ret_names);
+
+const char *console_mode_to_string(ConsoleMode m);
+ConsoleMode console_mode_from_string(const char *s);
+const char *network_mode_to_string(NetworkMode m);
+NetworkMode network_mode_from_string(const char *s);
+const char *custom_mount_type_to_string(CustomMountType t);

@@ -1,0 +1,368 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fd-util.h"
+#include "machine-name.h"
+#include "parse-util.h"
+#include "path-util.h"
+#include "process-util.h"
+#include "state.h"
+#include "strv.h"
+
+void machine_state_done(MachineState *s) {
+        free(s->name);
+        free(s->class);
+        free(s->root);
+        free(s->uuid);
+        free(s->cgroup);
+        strv_free(s->cleanup_paths);
+        *s = (MachineState) {};
+}
+
+static int append(char **buf, size_t *len, const char *key, const char *value) {
+        size_t kl = strlen(key), vl = strlen(value);
+        char *n;
+
+        /* One value per line: a newline would let a value forge another key. */
+        if (strchr(value, '\n'))
+                return -EINVAL;
+        n = realloc(*buf, *len + kl + vl + 3);
+        if (!n)
+                return -ENOMEM;
+        memcpy(n + *len, key, kl);
+        n[*len + kl] = '=';
+        memcpy(n + *len + kl + 1, value, vl);
+        n[*len + kl + 1 + vl] = '\n';
+        *len += kl + vl + 2;
+        n[*len] = '\0';
+        *buf = n;
+        return 0;
+}
+
+int machine_state_serialize(const MachineState *s, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        char num[32];
+        size_t len = 0;
+        int r;
+
+        if (!machine_name_is_valid(s->name))
+                return -EINVAL;
+#define PUT(k, v)                                                                                          \
+        do {                                                                                               \
+                r = append(&buf, &len, k, v);                                                              \
+                if (r < 0)                                                                                 \
+                        return r;                                                                          \
+        } while (0)
+#define PUT_NUM(k, fmt, v)                                                                                 \
+        do {                                                                                               \
+                snprintf(num, sizeof(num), fmt, v);                                                        \
+                PUT(k, num);                                                                               \
+        } while (0)
+
+        PUT("NAME", s->name);
+        PUT("CLASS", s->class ?: "container");
+        if (s->root)
+                PUT("ROOT", s->root);
+        if (s->uuid)
+                PUT("UUID", s->uuid);
+        if (s->cgroup)
+                PUT("CGROUP", s->cgroup);
+        if (s->leader > 0) {
+                PUT_NUM("LEADER", "%d", (int) s->leader);
+                PUT_NUM("LEADER_STARTTIME", "%" PRIu64, s->leader_starttime);
+        }
+        PUT_NUM("MONITOR", "%d", (int) s->monitor);
+        PUT_NUM("MONITOR_STARTTIME", "%" PRIu64, s->monitor_starttime);
+        PUT_NUM("SINCE_USEC", "%" PRIu64, s->since_usec);
+        STRV_FOREACH(p, s->cleanup_paths)
+                PUT("CLEANUP", *p);
+#undef PUT
+#undef PUT_NUM
+        if (!buf)
+                return -EINVAL;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+static int parse_pid(const char *v, pid_t *ret) {
+        uint32_t u;
+        int r = safe_atou32(v, &u);
+
+        if (r < 0)
+                return r;
+        if (u == 0 || u > 4194304) /* PID_MAX_LIMIT */
+                return -ERANGE;
+        *ret = (pid_t) u;
+        return 0;
+}
+
+static int set_string(char **field, const char *v) {
+        char *c;
+
+        if (*field) /* a key twice is a forged or broken file */
+                return -EBADMSG;
+        c = strdup(v);
+        if (!c)
+                return -ENOMEM;
+        *field = c;
+        return 0;
+}
+
+int machine_state_parse(const char *text, MachineState *ret) {
+        MachineState s = {};
+        const char *p = text;
+        int r = 0;
+
+        if (strlen(text) > MACHINE_STATE_SIZE_MAX)
+                return -EFBIG;
+
+        while (*p) {
+                const char *nl = strchrnul(p, '\n'), *eq;
+                char line[PATH_MAX_BERTH + 64];
+                size_t n = (size_t) (nl - p);
+                const char *v;
+
+                if (n >= sizeof(line)) {
+                        r = -EBADMSG;
+                        goto fail;
+                }
+                memcpy(line, p, n);
+                line[n] = '\0';
+                p = *nl ? nl + 1 : nl;
+                if (n == 0 || line[0] == '#')
+                        continue;
+                eq = strchr(line, '=');
+                if (!eq) {
+                        r = -EBADMSG;
+                        goto fail;
+                }
+                line[eq - line] = '\0';
+                v = eq + 1;
+
+                if (streq(line, "NAME"))
+                        r = machine_name_is_valid(v) ? set_string(&s.name, v) : -EBADMSG;
+                else if (streq(line, "CLASS"))
+                        r = set_string(&s.class, v);
+                else if (streq(line, "ROOT"))
+                        r = set_string(&s.root, v);
+                else if (streq(line, "UUID"))
+                        r = set_string(&s.uuid, v);
+                else if (streq(line, "CGROUP"))
+                        r = path_is_normalized_absolute(v) ? set_string(&s.cgroup, v) : -EBADMSG;
+                else if (streq(line, "LEADER"))
+                        r = parse_pid(v, &s.leader);
+                else if (streq(line, "LEADER_STARTTIME"))
+                        r = safe_atou64(v, &s.leader_starttime);
+                else if (streq(line, "MONITOR"))
+                        r = parse_pid(v, &s.monitor);
+                else if (streq(line, "MONITOR_STARTTIME"))
+                        r = safe_atou64(v, &s.monitor_starttime);
+                else if (streq(line, "SINCE_USEC"))
+                        r = safe_atou64(v, &s.since_usec);
+                else if (streq(line, "CLEANUP"))
+                        r = path_is_normalized_absolute(v) && strv_length(s.cleanup_paths) < 256
+                                    ? strv_extend(&s.cleanup_paths, v)
+                                    : -EBADMSG;
+                else
+                        r = 0; /* unknown keys from a newer berth are fine */
+                if (r < 0) {
+                        r = r == -ENOMEM ? r : -EBADMSG;
+                        goto fail;
+                }
+        }
+        if (!s.name) {
+                r = -EBADMSG;
+                goto fail;
+        }
+        *ret = s;
+        return 0;
+fail:
+        machine_state_done(&s);
+        return r;
+}
+
+static int state_subdir(const char *state_dir, const char *sub, char **ret) {
+        char *d = strjoin3(state_dir, "/", sub);
+
+        if (!d)
+                return -ENOMEM;
+        if (mkdir(state_dir, 0755) < 0 && errno != EEXIST) {
+                free(d);
+                return negative_errno();
+        }
+        if (mkdir(d, 0755) < 0 && errno != EEXIST) {
+                free(d);
+                return negative_errno();
+        }
+        *ret = d;
+        return 0;
+}
+
+int machine_state_write(const char *state_dir, const MachineState *s) {
+        _cleanup_free_ char *dir = NULL, *text = NULL;
+        _cleanup_close_ int dfd = -EBADF, fd = -EBADF;
+        char tmp[MACHINE_NAME_MAX + 16];
+        int r;
+
+        r = machine_state_serialize(s, &text);
+        if (r < 0)
+                return r;
+        r = state_subdir(state_dir, "machines", &dir);
+        if (r < 0)
+                return r;
+        dfd = open(dir, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
+        if (dfd < 0)
+                return negative_errno();
+        snprintf(tmp, sizeof(tmp), ".#%s.tmp", s->name);
+        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return negative_errno();
+        r = loop_write(fd, text, strlen(text));
+        if (r < 0 || renameat(dfd, tmp, dfd, s->name) < 0) {
+                r = r < 0 ? r : negative_errno();
+                (void) unlinkat(dfd, tmp, 0);
+                return r;
+        }
+        return 0;
+}
+
+int machine_state_load(const char *state_dir, const char *name, MachineState *ret) {
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        int r;
+
+        if (!machine_name_is_valid(name))
+                return -EINVAL;
+        path = strjoin3(state_dir, "/machines/", name);
+        if (!path)
+                return -ENOMEM;
+        r = read_small_file_at(AT_FDCWD, path, MACHINE_STATE_SIZE_MAX, &text, NULL);
+        if (r < 0)
+                return r;
+        r = machine_state_parse(text, ret);
+        if (r < 0)
+                return r;
+        if (!streq(ret->name, name)) {
+                machine_state_done(ret);
+                return -EBADMSG;
+        }
+        return 0;
+}
+
+int machine_state_remove(const char *state_dir, const char *name) {
+        _cleanup_free_ char *path = NULL;
+
+        if (!machine_name_is_valid(name))
+                return -EINVAL;
+        path = strjoin3(state_dir, "/machines/", name);
+        if (!path)
+                return -ENOMEM;
+        if (unlink(path) < 0 && errno != ENOENT)
+                return negative_errno();
+        return 0;
+}
+
+int machine_lock(const char *state_dir, const char *name, int *ret_fd) {
+        _cleanup_free_ char *dir = NULL, *path = NULL;
+        int r;
+
+        if (!machine_name_is_valid(name))
+                return -EINVAL;
+        r = state_subdir(state_dir, "locks", &dir);
+        if (r < 0)
+                return r;
+        path = strjoin3(dir, "/machine-", name);
+        if (!path)
+                return -ENOMEM;
+        for (unsigned attempt = 0; attempt < 16; attempt++) {
+                _cleanup_close_ int fd = -EBADF;
+                struct stat a, b;
+
+                fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (fd < 0)
+                        return negative_errno();
+                /* A flock dies with its last holder, so a SIGKILLed monitor never leaves a stale lock. */
+                if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+                        return errno == EWOULDBLOCK ? -EBUSY : negative_errno();
+                /* The holder before us may have unlinked the file on its way out: then our lock is on a
+                 * file nobody else will find, and we must take the new one. */
+                if (fstat(fd, &a) < 0)
+                        return negative_errno();
+                if (stat(path, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+                        continue;
+                *ret_fd = TAKE_FD(fd);
+                return 0;
+        }
+        return -EBUSY;
+}
+
+void machine_unlock(const char *state_dir, const char *name, int fd) {
+        _cleanup_free_ char *path = NULL;
+
+        if (fd < 0)
+                return;
+        /* Unlink while still holding the lock, so no one can take the old file after us. */
+        path = strjoin3(state_dir, "/locks/machine-", name);
+        if (path)
+                (void) unlink(path);
+        safe_close(fd);
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int machine_state_list(const char *state_dir, char ***ret) {
+        _cleanup_strv_free_ char **names = NULL;
+        _cleanup_free_ char *path = NULL;
+        DIR *d;
+        struct dirent *de;
+        int r = 0;
+
+        path = strjoin3(state_dir, "/machines", NULL);
+        if (!path)
+                return -ENOMEM;
+        d = opendir(path);
+        if (!d) {
+                if (errno != ENOENT)
+                        return negative_errno();
+                *ret = NULL;
+                return 0;
+        }
+        while ((de = readdir(d))) {
+                if (!machine_name_is_valid(de->d_name))
+                        continue;
+                r = strv_extend(&names, de->d_name);
+                if (r < 0)
+                        break;
+        }
+        closedir(d);
+        if (r < 0)
+                return r;
+        if (names)
+                qsort(names, strv_length(names), sizeof(char *), cmp_str);
+        *ret = TAKE_PTR(names);
+        return 0;
+}
+
+int machine_state_leader_alive(const MachineState *s) {
+        uint64_t st;
+        int r;
+
+        if (s->leader <= 0)
+                return 0;
+        r = proc_pid_starttime(s->leader, &st);
+
+        if (r == -ENOENT || r == -ESRCH)
+                return 0;
+        if (r < 0)
+                return r;
+        return st == s->leader_starttime;
+}

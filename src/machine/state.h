@@ -1,0 +1,46 @@
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The state of a running machine, kept in STATE_DIR/machines/NAME as KEY=VALUE lines, written atomically
+ * by its monitor and removed when it ends. A lock file per name (STATE_DIR/locks/machine-NAME) is held
+ * by the monitor for its whole life: whoever can take it knows the monitor is gone. */
+
+typedef struct MachineState {
+        char *name;
+        char *class;
+        char *root;
+        char *uuid;
+        char *cgroup;            /* absolute path in the cgroup2 file system */
+        pid_t leader;            /* 0 while the machine is starting */
+        uint64_t leader_starttime;
+        pid_t monitor;
+        uint64_t monitor_starttime;
+        uint64_t since_usec;     /* CLOCK_REALTIME */
+        char **cleanup_paths;    /* directories the monitor made and must remove (overlay work dirs) */
+} MachineState;
+
+#define MACHINE_STATE_SIZE_MAX (64U * 1024U)
+
+void machine_state_done(MachineState *s);
+
+/* Pure functions: text in, struct out and back. */
+int machine_state_serialize(const MachineState *s, char **ret);
+int machine_state_parse(const char *text, MachineState *ret);
+
+int machine_state_write(const char *state_dir, const MachineState *s);
+int machine_state_load(const char *state_dir, const char *name, MachineState *ret);
+int machine_state_remove(const char *state_dir, const char *name);
+
+/* Returns an fd holding the name's lock, -EBUSY when a live monitor holds it. */
+int machine_lock(const char *state_dir, const char *name, int *ret_fd);
+
+/* Removes the lock file and releases the lock. */
+void machine_unlock(const char *state_dir, const char *name, int fd);
+
+/* Names with a state file, sorted. */
+int machine_state_list(const char *state_dir, char ***ret);
+
+/* Whether the machine's leader is still the process that was recorded. */
+int machine_state_leader_alive(const MachineState *s);

@@ -1,0 +1,535 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-event.h>
+
+#include "caps.h"
+#include "cgroup.h"
+#include "cleanup.h"
+#include "console.h"
+#include "fd-util.h"
+#include "fs-util.h"
+#include "log.h"
+#include "machine-name.h"
+#include "monitor.h"
+#include "path-util.h"
+#include "payload.h"
+#include "process-util.h"
+#include "state.h"
+#include "strv.h"
+#include "sync.h"
+
+typedef struct Machine {
+        const Settings *settings;
+        char *root;
+        char *name;
+        char uuid[37];
+        int lock_fd;
+        int sync_fd;             /* the monitor's end */
+        int child_sync_fd;       /* the children's end, closed once they have it */
+        int cgroup_fd;
+        int monitor_pidfd;
+        int leader_pidfd;
+        pid_t leader;
+        char *cgroup;
+        OverlayDirs *overlays;
+        Payload payload;
+        Console *console;
+        sd_event *event;
+        bool state_written;
+        bool ready;
+        int exit_status;
+} Machine;
+
+static const int monitor_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGWINCH };
+
+static void machine_done(Machine *m) {
+        /* Undo in reverse order of setup; each step is harmless when its part was never made. */
+        if (m->leader_pidfd >= 0 && m->exit_status < 0) {
+                /* We are failing with the machine still up: take it down with us. */
+                (void) pidfd_signal(m->leader_pidfd, SIGKILL);
+                (void) waitid(P_PIDFD, (id_t) m->leader_pidfd, NULL, WEXITED);
+        }
+        m->console = console_free(m->console);
+        m->event = sd_event_unref(m->event);
+        if (m->cgroup) {
+                int r = cgroup_remove_tree(m->cgroup);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to remove the cgroup '%s', ignoring: %m", m->cgroup);
+        }
+        if (m->overlays) {
+                for (size_t i = 0; i < m->settings->n_mounts; i++) {
+                        if (m->overlays[i].work) {
+                                int r = rm_rf(m->overlays[i].work);
+                                if (r < 0)
+                                        log_warning_errno(r, "Failed to remove '%s', ignoring: %m", m->overlays[i].work);
+                        }
+                        free(m->overlays[i].work);
+                }
+                free(m->overlays);
+        }
+        if (m->state_written)
+                (void) machine_state_remove(BERTH_STATE_DIR, m->name);
+        if (m->lock_fd >= 0)
+                machine_unlock(BERTH_STATE_DIR, m->name, m->lock_fd);
+        seccomp_program_done(&m->payload.seccomp);
+        seccomp_program_done(&m->payload.seccomp_tty);
+        safe_close(m->sync_fd);
+        safe_close(m->child_sync_fd);
+        safe_close(m->cgroup_fd);
+        safe_close(m->monitor_pidfd);
+        safe_close(m->leader_pidfd);
+        free(m->cgroup);
+        free(m->root);
+        free(m->name);
+}
+
+static int resolve_tree(Machine *m) {
+        const Settings *s = m->settings;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        char real[PATH_MAX];
+
+        if (s->directory)
+                dir = strdup(s->directory);
+        else
+                dir = strjoin3(BERTH_MACHINES_DIR, "/", s->machine_name);
+        if (!dir)
+                return log_oom();
+
+        fd = open(dir, O_PATH | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        return log_error_errno(ENOENT, "tree '%s' does not exist%s", dir,
+                                               s->directory ? "" : " (create it, or pass -D DIR)");
+                return log_error_errno(errno, "cannot open tree '%s': %m", dir);
+        }
+        if (fstat(fd, &st) < 0)
+                return log_error_errno(errno, "cannot stat tree '%s': %m", dir);
+        if (!S_ISDIR(st.st_mode))
+                return log_error_errno(ENOTDIR, "tree '%s' is not a directory", dir);
+        if (!realpath(dir, real))
+                return log_error_errno(errno, "cannot resolve tree '%s': %m", dir);
+        if (streq(real, "/"))
+                return log_error_errno(EINVAL, "tree '%s' is the host's root directory: give a machine a tree of its own", dir);
+
+        if (!s->no_os_check) {
+                static const char *const marks[] = { "/usr", "/etc/os-release", "/usr/lib/os-release" };
+                bool found = false;
+
+                for (size_t i = 0; i < ELEMENTSOF(marks) && !found; i++) {
+                        int t = open_in_root(fd, marks[i], O_PATH, 0);
+                        found = t >= 0;
+                        safe_close(t);
+                }
+                if (!found)
+                        return log_error_errno(ENOMEDIUM,
+                                               "tree '%s' does not look like an OS tree (no /usr, no os-release): "
+                                               "pass --no-os-check to use it anyway", dir);
+        }
+        m->root = strdup(real);
+        if (!m->root)
+                return log_oom();
+        return 0;
+}
+
+static int pick_name(Machine *m) {
+        const Settings *s = m->settings;
+        const char *name = s->machine_name ?: path_basename(m->root);
+
+        if (!machine_name_is_valid(name))
+                return log_error_errno(EINVAL, "machine name '%s'%s is not valid (1-64 of A-Z a-z 0-9 . _ -, not "
+                                       "starting with . or -): use --machine=NAME", name,
+                                       s->machine_name ? "" : " (from the tree's directory name)");
+        m->name = strdup(name);
+        return m->name ? 0 : log_oom();
+}
+
+static int take_name(Machine *m) {
+        int r = machine_lock(BERTH_STATE_DIR, m->name, &m->lock_fd);
+
+        if (r == -EBUSY) {
+                MachineState st = {};
+                if (machine_state_load(BERTH_STATE_DIR, m->name, &st) >= 0 && st.leader > 0)
+                        log_error("machine '%s' is already running (leader %d): stop it first or choose another "
+                                  "name with --machine=", m->name, (int) st.leader);
+                else
+                        log_error("machine '%s' is already running: stop it first or choose another name with "
+                                  "--machine=", m->name);
+                machine_state_done(&st);
+                return -EBUSY;
+        }
+        if (r < 0)
+                return log_error_errno(r, "cannot lock machine name '%s' in %s: %m", m->name, BERTH_STATE_DIR);
+        r = machine_cleanup_stale(BERTH_STATE_DIR, m->name);
+        if (r > 0)
+                log_notice("Cleaned up after an earlier machine '%s' whose monitor was killed.", m->name);
+        return r < 0 ? r : 0;
+}
+
+static void make_uuid(Machine *m) {
+        const char *u = m->settings->uuid;
+        uint8_t b[16];
+
+        if (u) {
+                if (strlen(u) == 36)
+                        snprintf(m->uuid, sizeof(m->uuid), "%s", u);
+                else /* 32 hex digits: add the dashes */
+                        snprintf(m->uuid, sizeof(m->uuid), "%.8s-%.4s-%.4s-%.4s-%.12s", u, u + 8, u + 12, u + 16,
+                                 u + 20);
+                return;
+        }
+        if (getrandom(b, sizeof(b), 0) != sizeof(b))
+                for (size_t i = 0; i < sizeof(b); i++)
+                        b[i] = (uint8_t) rand();
+        b[6] = (b[6] & 0x0f) | 0x40; /* version 4 */
+        b[8] = (b[8] & 0x3f) | 0x80; /* variant 1 */
+        snprintf(m->uuid, sizeof(m->uuid),
+                 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4],
+                 b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+static int prepare_overlays(Machine *m) {
+        const Settings *s = m->settings;
+
+        if (s->n_mounts == 0)
+                return 0;
+        m->overlays = calloc(s->n_mounts, sizeof(OverlayDirs));
+        if (!m->overlays)
+                return log_oom();
+        for (size_t i = 0; i < s->n_mounts; i++) {
+                const CustomMount *c = &s->mounts[i];
+                _cleanup_free_ char *parent = NULL, *tmpl = NULL;
+                struct stat st;
+
+                if (c->type != CUSTOM_MOUNT_OVERLAY || c->read_only)
+                        continue;
+                if (c->source_in_tree)
+                        return log_error_errno(EINVAL, "--overlay=: the upper directory '%s' must be a host path, "
+                                               "not one in the tree ('+')", c->upper);
+                if (isempty(c->upper)) {
+                        /* A scratch dir for a tmpfs that will hold upper/ and work/; the tmpfs lives in the
+                         * machine's mount namespace only. */
+                        tmpl = strdup("/var/tmp/berth-overlay-XXXXXX");
+                        m->overlays[i].temporary_upper = true;
+                } else {
+                        if (stat(c->upper, &st) < 0 || !S_ISDIR(st.st_mode))
+                                return log_error_errno(errno ?: ENOTDIR, "--overlay=: upper directory '%s' does not "
+                                                       "exist or is not a directory", c->upper);
+                        /* overlayfs wants the work dir on the upper's file system: beside it. */
+                        parent = strdup(c->upper);
+                        if (!parent)
+                                return log_oom();
+                        *strrchr(parent, '/') = '\0';
+                        tmpl = strjoin3(isempty(parent) ? "" : parent, "/.berth-overlay-work-XXXXXX", NULL);
+                }
+                if (!tmpl)
+                        return log_oom();
+                if (!mkdtemp(tmpl))
+                        return log_error_errno(errno, "cannot create a work directory for --overlay= at '%s': %m", tmpl);
+                m->overlays[i].work = TAKE_PTR(tmpl);
+        }
+        return 0;
+}
+
+static int write_state(Machine *m) {
+        MachineState st = {
+                .name = m->name,
+                .class = (char *) "container",
+                .root = m->root,
+                .uuid = m->uuid,
+                .cgroup = m->cgroup,
+                .leader = m->leader,
+                .monitor = getpid(),
+                .since_usec = 0,
+        };
+        _cleanup_strv_free_ char **paths = NULL;
+        struct timespec ts;
+        int r;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        st.since_usec = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+        (void) proc_pid_starttime(st.monitor, &st.monitor_starttime);
+        if (m->leader > 0 && proc_pid_starttime(m->leader, &st.leader_starttime) < 0)
+                st.leader_starttime = 0;
+        for (size_t i = 0; m->overlays && i < m->settings->n_mounts; i++)
+                if (m->overlays[i].work && strv_extend(&paths, m->overlays[i].work) < 0)
+                        return log_oom();
+        st.cleanup_paths = paths;
+        r = machine_state_write(BERTH_STATE_DIR, &st);
+        if (r < 0)
+                return log_error_errno(r, "cannot write the state of machine '%s' to %s: %m", m->name, BERTH_STATE_DIR);
+        m->state_written = true;
+        return 0;
+}
+
+static int prepare_payload(Machine *m) {
+        const Settings *s = m->settings;
+        Payload *p = &m->payload;
+        const char *bad = NULL;
+        int r;
+
+        r = seccomp_program_build_machine(s->syscall_allow, s->syscall_deny, &p->seccomp, &bad);
+        if (r == -EINVAL && bad)
+                return log_error_errno(r, "--system-call-filter=: '%s' is neither a system call nor a group "
+                                       "(see berth(1) for the groups)", bad);
+        if (r < 0)
+                return log_error_errno(r, "cannot build the seccomp filter: %m");
+        r = seccomp_program_build_tty(&p->seccomp_tty);
+        if (r < 0)
+                return log_error_errno(r, "cannot build the seccomp filter: %m");
+
+        p->settings = s;
+        p->root = m->root;
+        p->machine_name = m->name;
+        p->hostname = s->hostname ?: m->name;
+        p->uuid = m->uuid;
+        p->console = console_mode_pick(s->console);
+        p->capabilities = capability_machine_set(s);
+        p->overlays = m->overlays;
+        p->cgroup_fd = m->cgroup_fd;
+        p->monitor_pidfd = m->monitor_pidfd;
+        p->term = p->console == CONSOLE_INTERACTIVE || p->console == CONSOLE_READ_ONLY ? (getenv("TERM") ?: "vt220")
+                                                                                       : "dumb";
+        if (p->console == CONSOLE_INTERACTIVE && !isatty(STDIN_FILENO))
+                return log_error_errno(ENOTTY, "--console=interactive needs a terminal on standard input: use "
+                                       "--console=pipe");
+        return 0;
+}
+
+static int start_payload(Machine *m) {
+        int pair[2];
+        pid_t outer;
+        siginfo_t si;
+        int r;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return log_error_errno(errno, "cannot create the sync socket: %m");
+        m->sync_fd = pair[0];
+        m->child_sync_fd = pair[1];
+        m->payload.sync_fd = pair[1];
+
+        outer = clone3_fork(CLONE_NEWNS, -1, NULL);
+        if (outer < 0)
+                return log_error_errno(outer, "cannot create a mount namespace for the machine: %m");
+        if (outer == 0)
+                payload_outer_child(&m->payload);
+        m->child_sync_fd = safe_close(m->child_sync_fd);
+
+        /* Collect what the children report until the inner child is ready, or until an error or EOF. */
+        for (;;) {
+                SyncMsg msg;
+                int fd;
+
+                r = sync_recv(m->sync_fd, &msg, &fd, false);
+                if (r < 0) {
+                        log_error_errno(r, "cannot read from the machine's setup: %m");
+                        break;
+                }
+                if (r == 0) {
+                        r = log_error_errno(EPROTO, "the machine's setup ended without saying why");
+                        break;
+                }
+                if (msg.type == SYNC_CONSOLE && fd >= 0 && !m->console) {
+                        r = console_new(m->event, fd, m->payload.console, &m->console);
+                        if (r < 0) {
+                                safe_close(fd);
+                                log_error_errno(r, "cannot attach the console: %m");
+                                break;
+                        }
+                        continue;
+                }
+                safe_close(fd);
+                if (msg.type == SYNC_INNER_PID && msg.value > 0 && msg.value <= INT_MAX && m->leader <= 0) {
+                        m->leader = (pid_t) msg.value;
+                        /* The inner child is our own child (CLONE_PARENT): its pid cannot be reused
+                         * before we reap it, so opening the pidfd now is race-free. */
+                        m->leader_pidfd = pidfd_open_pid(m->leader);
+                        if (m->leader_pidfd < 0) {
+                                r = log_error_errno(m->leader_pidfd, "cannot open the machine's leader: %m");
+                                break;
+                        }
+                        continue;
+                }
+                if (msg.type == SYNC_READY) {
+                        m->ready = true;
+                        r = 0;
+                        break;
+                }
+                if (msg.type == SYNC_ERROR || msg.type == SYNC_EXEC_FAILED) {
+                        r = log_error_errno(msg.error ?: EIO, "%s", msg.text);
+                        break;
+                }
+                r = log_error_errno(EPROTO, "unexpected message %u from the machine's setup", msg.type);
+                break;
+        }
+        if (wait_pid(outer, &si) >= 0 && r >= 0 && exit_status_from_siginfo(&si) != 0)
+                r = log_error_errno(EPROTO, "the machine's setup failed (status %d)", exit_status_from_siginfo(&si));
+        if (r >= 0 && m->leader <= 0)
+                r = log_error_errno(EPROTO, "the machine's setup did not report its leader");
+        return r;
+}
+
+static int on_leader_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
+        Machine *m = userdata;
+
+        m->exit_status = exit_status_from_siginfo(si);
+        m->leader_pidfd = safe_close(m->leader_pidfd);
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Machine *m = userdata;
+
+        if (si->ssi_signo == SIGWINCH) {
+                console_resize(m->console);
+                return 0;
+        }
+        /* SIGTERM, SIGINT, SIGHUP: the machine decides what they mean; its PID 1 gets them. */
+        if (m->leader_pidfd >= 0)
+                (void) pidfd_signal(m->leader_pidfd, (int) si->ssi_signo);
+        return 0;
+}
+
+static int on_sync(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        SyncMsg msg;
+        int passed, r;
+
+        r = sync_recv(fd, &msg, &passed, true);
+        if (r == -EAGAIN)
+                return 0;
+        safe_close(passed);
+        if (r <= 0) {
+                /* Every sender is gone (the command exec'd): nothing more will come. */
+                (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                return 0;
+        }
+        if (msg.type == SYNC_ERROR || msg.type == SYNC_EXEC_FAILED)
+                log_error_errno(msg.error ?: EIO, "%s", msg.text);
+        return 0;
+}
+
+static int run_event_loop(Machine *m) {
+        sd_event_source *src = NULL;
+        int r;
+
+        r = sd_event_add_child_pidfd(m->event, &src, m->leader_pidfd, WEXITED, on_leader_exit, m);
+        if (r < 0)
+                return log_error_errno(r, "cannot watch the machine's leader: %m");
+        (void) sd_event_source_set_floating(src, true);
+        sd_event_source_unref(src);
+        for (size_t i = 1; i < ELEMENTSOF(monitor_signals); i++) {
+                r = sd_event_add_signal(m->event, NULL, monitor_signals[i], on_signal, m);
+                if (r < 0)
+                        return log_error_errno(r, "cannot watch signals: %m");
+        }
+        r = sd_event_add_io(m->event, NULL, m->sync_fd, EPOLLIN, on_sync, m);
+        if (r < 0)
+                return log_error_errno(r, "cannot watch the sync socket: %m");
+
+        r = sd_event_loop(m->event);
+        if (r < 0)
+                return log_error_errno(r, "event loop failed: %m");
+        /* What the machine printed last, and why the command could not start, if so. */
+        console_drain(m->console);
+        for (;;) {
+                SyncMsg msg;
+                int passed;
+                if (sync_recv(m->sync_fd, &msg, &passed, true) <= 0)
+                        break;
+                safe_close(passed);
+                if (msg.type == SYNC_ERROR || msg.type == SYNC_EXEC_FAILED)
+                        log_error_errno(msg.error ?: EIO, "%s", msg.text);
+        }
+        return 0;
+}
+
+int machine_run(const Settings *s, int *ret_status) {
+        _cleanup_(machine_done) Machine m = {
+                .settings = s,
+                .lock_fd = -EBADF,
+                .sync_fd = -EBADF,
+                .child_sync_fd = -EBADF,
+                .cgroup_fd = -EBADF,
+                .monitor_pidfd = -EBADF,
+                .leader_pidfd = -EBADF,
+                .exit_status = -1,
+        };
+        sigset_t mask;
+        int r;
+
+        /* The monitor's steps (ARCHITECTURE.md):
+         *   1. resolve the tree and the machine's name; take the name's lock, clean a stale namesake
+         *   2. prepare: UUID, overlay scratch dirs, seccomp programs, capabilities, state file
+         *   3. the machine's cgroup
+         *   4. clone the outer child, which builds the mounts and clones the inner child (PID 1)
+         *   5. wait for ready, record the leader, then run the event loop until PID 1 exits
+         *   6. undo everything (machine_done) */
+        r = resolve_tree(&m);
+        if (r < 0)
+                return r;
+        r = pick_name(&m);
+        if (r < 0)
+                return r;
+        r = take_name(&m);
+        if (r < 0)
+                return r;
+
+        make_uuid(&m);
+        r = prepare_overlays(&m);
+        if (r < 0)
+                return r;
+        r = write_state(&m); /* early, so a killed monitor's scratch dirs are found and removed */
+        if (r < 0)
+                return r;
+
+        r = cgroup_machine_create(m.name, &m.cgroup, &m.cgroup_fd);
+        if (r == -EOPNOTSUPP)
+                return log_error_errno(r, "this host has no cgroup2 file system (neither /sys/fs/cgroup nor "
+                                       "/sys/fs/cgroup/unified): berth needs one for the machine's cgroup");
+        if (r < 0)
+                return log_error_errno(r, "cannot create the cgroup of machine '%s': %m", m.name);
+
+        m.monitor_pidfd = pidfd_open_pid(getpid());
+        if (m.monitor_pidfd < 0)
+                return log_error_errno(m.monitor_pidfd, "cannot open a pidfd (Linux 5.3 or newer needed): %m");
+        r = prepare_payload(&m);
+        if (r < 0)
+                return r;
+
+        /* sd-event wants the signals it handles blocked; the children unblock them first thing. */
+        sigemptyset(&mask);
+        for (size_t i = 0; i < ELEMENTSOF(monitor_signals); i++)
+                sigaddset(&mask, monitor_signals[i]);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(errno, "cannot block signals: %m");
+        r = sd_event_new(&m.event);
+        if (r < 0)
+                return log_error_errno(r, "cannot create the event loop: %m");
+
+        r = start_payload(&m);
+        if (r < 0)
+                return r;
+        r = write_state(&m);
+        if (r < 0)
+                return r;
+        r = run_event_loop(&m);
+        if (r < 0)
+                return r;
+        *ret_status = m.exit_status;
+        return 0;
+}

@@ -1,0 +1,370 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "fd-util.h"
+#include "mount-setup.h"
+#include "payload.h"
+#include "process-util.h"
+#include "strv.h"
+#include "sync.h"
+#include "user.h"
+
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
+
+/* Reports why a child cannot go on, and ends it. */
+#define fail(sync_fd, ...)                                                                                 \
+        do {                                                                                               \
+                (void) sync_errorf(sync_fd, __VA_ARGS__);                                                  \
+                _exit(EXIT_FAILURE);                                                                       \
+        } while (0)
+
+/* Signals the reaper passes on to the command. */
+static const int forwarded_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+
+static void reset_signals(void) {
+        sigset_t none;
+
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+        for (int sig = 1; sig < _NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        (void) signal(sig, SIG_DFL);
+}
+
+static int loopback_up(int sync_fd) {
+        _cleanup_close_ int fd = -EBADF;
+        struct ifreq ifr = { .ifr_name = "lo" };
+
+        fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return sync_errorf(sync_fd, errno, "Failed to open a socket in the machine's network namespace: %m");
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                return sync_errorf(sync_fd, errno, "Failed to read the loopback device's flags: %m");
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+                return sync_errorf(sync_fd, errno, "Failed to bring the loopback device up: %m");
+        return 0;
+}
+
+static int write_time_offsets(const Settings *s, int sync_fd) {
+        char buf[128];
+        int64_t m = s->monotonic_offset_ns, b = s->boottime_offset_ns;
+        /* The kernel wants seconds and a non-negative nanosecond part. */
+        int64_t ms = m >= 0 ? m / 1000000000 : -((-m + 999999999) / 1000000000);
+        int64_t bs = b >= 0 ? b / 1000000000 : -((-b + 999999999) / 1000000000);
+        int r;
+
+        if (unshare(CLONE_NEWTIME) < 0)
+                return sync_errorf(sync_fd, errno, "Failed to create a time namespace: %m");
+        snprintf(buf, sizeof(buf), "monotonic %lld %lld\nboottime %lld %lld\n", (long long) ms,
+                 (long long) (m - ms * 1000000000), (long long) bs, (long long) (b - bs * 1000000000));
+        r = write_string_file_at(AT_FDCWD, "/proc/self/timens_offsets", buf);
+        if (r < 0)
+                return sync_errorf(sync_fd, r, "Failed to set the time namespace's clock offsets: %m");
+        return 0;
+}
+
+static int lookup_user(const Settings *s, UserRecord *ret, gid_t *groups, size_t *n_groups, int sync_fd) {
+        _cleanup_free_ char *passwd = NULL, *group = NULL;
+        const char *spec = s->user ?: "0";
+        int r;
+
+        *n_groups = 0;
+        r = read_small_file_at(AT_FDCWD, "/etc/passwd", USER_DB_SIZE_MAX, &passwd, NULL);
+        if (r >= 0)
+                r = user_record_find(passwd, spec, ret);
+        if (r < 0) {
+                if (!s->user)
+                        return 0; /* root without a passwd entry: HOME=/ and no more */
+                if (r == -ESRCH || r == -ENOENT)
+                        return sync_errorf(sync_fd, ESRCH, "User '%s' not found in the machine's /etc/passwd", s->user);
+                return sync_errorf(sync_fd, r, "Failed to read the machine's /etc/passwd: %m");
+        }
+        if (read_small_file_at(AT_FDCWD, "/etc/group", USER_DB_SIZE_MAX, &group, NULL) >= 0) {
+                r = user_groups_find(group, ret->name, groups, USER_GROUPS_MAX, n_groups);
+                if (r < 0)
+                        return sync_errorf(sync_fd, r, "Failed to read the groups of '%s': %m", ret->name);
+        }
+        return 1;
+}
+
+static int exec_search(char *const *argv, char *const *env) {
+        const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        int saved = ENOENT;
+
+        if (strchr(argv[0], '/')) {
+                execve(argv[0], argv, env);
+                return -errno;
+        }
+        for (char *const *e = env; *e; e++)
+                if (strneq(*e, "PATH=", 5))
+                        path = *e + 5;
+        for (const char *p = path; *p;) {
+                size_t n = strcspn(p, ":");
+                char full[4096];
+
+                if (n > 0 && n + strlen(argv[0]) + 2 <= sizeof(full)) {
+                        snprintf(full, sizeof(full), "%.*s/%s", (int) n, p, argv[0]);
+                        execve(full, argv, env);
+                        if (errno != ENOENT && errno != ENOTDIR)
+                                saved = errno; /* e.g. EACCES: remember it, but keep looking */
+                }
+                p += n + (p[n] == ':');
+        }
+        return -saved;
+}
+
+/* The last steps of the command's process: user and group, environment, working directory, fds,
+ * exec. Never returns. */
+static _Noreturn void exec_command(const Payload *p, int sync_fd) {
+        const Settings *s = p->settings;
+        UserRecord u = {};
+        gid_t groups[USER_GROUPS_MAX];
+        size_t n_groups = 0;
+        _cleanup_strv_free_ char **env = NULL, **argv = NULL;
+        const char *wd;
+        int r, status;
+
+        r = lookup_user(s, &u, groups, &n_groups, sync_fd);
+        if (r < 0)
+                _exit(EXIT_FAILURE);
+
+        r = environment_build(r > 0 ? &u : NULL, p->term, p->uuid, s->environment, &env);
+        if (r < 0)
+                fail(sync_fd, r, "Failed to build the environment: %m");
+
+        if (s->command)
+                argv = strv_copy(s->command);
+        else {
+                /* No command: the user's shell, as a login shell would be. */
+                argv = calloc(2, sizeof(char *));
+                if (argv)
+                        argv[0] = strdup(u.shell ?: "/bin/sh");
+        }
+        if (!argv || !argv[0])
+                fail(sync_fd, ENOMEM, "Out of memory");
+
+        if (s->user) {
+                if (setgroups(n_groups, groups) < 0 || setresgid(u.gid, u.gid, u.gid) < 0 ||
+                    setresuid(u.uid, u.uid, u.uid) < 0)
+                        fail(sync_fd, errno, "Failed to become user '%s': %m", s->user);
+        }
+
+        wd = s->working_directory ?: "/";
+        if (chdir(wd) < 0)
+                fail(sync_fd, errno, "Failed to change to the working directory '%s' in the machine: %m",
+                                  wd);
+
+        /* Only stdin, stdout and stderr go to the command; the sync socket is O_CLOEXEC and stays
+         * until exec succeeds, so a failure can still be reported. */
+        r = close_all_fds_except(&sync_fd, 1);
+        if (r < 0)
+                fail(sync_fd, r, "Failed to close file descriptors: %m");
+
+        r = exec_search(argv, env);
+        status = r == -ENOENT || r == -ENOTDIR ? 127 : 126;
+        {
+                char text[SYNC_TEXT_MAX];
+                errno = -r;
+                if (status == 127)
+                        snprintf(text, sizeof(text), "Command '%s' not found in the machine (PATH inside is searched "
+                                 "for names without '/')", argv[0]);
+                else
+                        snprintf(text, sizeof(text), "Command '%s' cannot be executed in the machine: %m", argv[0]);
+                (void) sync_send(sync_fd, SYNC_EXEC_FAILED, -r, status, text, -EBADF);
+        }
+        _exit(status);
+}
+
+static void noop_handler(int sig) {
+}
+
+/* PID 1 of the machine when the command is not: reaps every orphan, passes signals on, and leaves with
+ * the command's status once the command is gone (the kernel then ends the rest of the namespace). */
+static _Noreturn void reaper(pid_t child, const sigset_t *mask) {
+        for (;;) {
+                siginfo_t si;
+                int sig = sigwaitinfo(mask, &si);
+
+                if (sig < 0)
+                        continue;
+                if (sig != SIGCHLD) {
+                        (void) kill(child, sig);
+                        continue;
+                }
+                for (;;) {
+                        siginfo_t w = {};
+                        if (waitid(P_ALL, 0, &w, WEXITED | WNOHANG) < 0 || w.si_pid == 0)
+                                break;
+                        if (w.si_pid == child)
+                                _exit(exit_status_from_siginfo(&w));
+                }
+        }
+}
+
+static int monitor_alive(const Payload *p) {
+        struct pollfd pfd = { .fd = p->monitor_pidfd, .events = POLLIN };
+        /* A pidfd polls readable once its process has exited. */
+        return poll(&pfd, 1, 0) == 0;
+}
+
+/* The inner child: PID 1 of the machine. Its setup order (ARCHITECTURE.md):
+ *   1. die with the monitor; hide from ptrace
+ *   2. hostname, loopback, cgroup namespace
+ *   3. /proc (masks, read-only parts), /sys (masks, cgroup2), /dev/mqueue
+ *   4. pivot_root, detach the host's root
+ *   5. new session and session keyring, console on stdio
+ *   6. capability bounding set, no_new_privs where asked, seccomp
+ *   7. report ready; then run the command as PID 1, or fork it and become its reaper */
+static _Noreturn void inner_child(const Payload *p, int root_fd) {
+        const Settings *s = p->settings;
+        int sync_fd = p->sync_fd, r;
+        sigset_t mask;
+        pid_t child;
+
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || !monitor_alive(p))
+                _exit(EXIT_FAILURE);
+        (void) prctl(PR_SET_DUMPABLE, 0);
+
+        if (sethostname(p->hostname, strlen(p->hostname)) < 0)
+                fail(sync_fd, errno, "Failed to set the hostname '%s': %m", p->hostname);
+        if (s->network == NETWORK_PRIVATE && loopback_up(sync_fd) < 0)
+                _exit(EXIT_FAILURE);
+        if (unshare(CLONE_NEWCGROUP) < 0)
+                fail(sync_fd, errno, "Failed to create a cgroup namespace: %m");
+
+        if (mount_setup_proc(root_fd, s->network == NETWORK_PRIVATE, sync_fd) < 0 ||
+            mount_setup_sys(root_fd, sync_fd) < 0 || mount_setup_mqueue(root_fd, sync_fd) < 0 ||
+            mount_pivot_root(root_fd, sync_fd) < 0)
+                _exit(EXIT_FAILURE);
+        safe_close(root_fd);
+
+        if (setsid() < 0)
+                fail(sync_fd, errno, "Failed to start a new session: %m");
+        if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
+                fail(sync_fd, errno, "Failed to join a new session keyring: %m");
+        if (p->console != CONSOLE_PIPE) {
+                int fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+                if (fd < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+                        fail(sync_fd, errno, "Failed to open /dev/console: %m");
+                if (fd > 2)
+                        safe_close(fd);
+        }
+
+        r = capability_bounding_set_limit(p->capabilities);
+        if (r < 0)
+                fail(sync_fd, r, "Failed to limit the capability bounding set: %m");
+        if (s->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                fail(sync_fd, errno, "Failed to set no_new_privs: %m");
+        /* Seccomp goes last among the privileged steps: it may refuse calls the steps above need, and
+         * it is installed while we still hold CAP_SYS_ADMIN, so no_new_privs stays the user's choice. */
+        r = seccomp_program_load(&p->seccomp);
+        if (r >= 0)
+                r = seccomp_program_load(&p->seccomp_tty);
+        if (r < 0)
+                fail(sync_fd, r, "Failed to install the seccomp filter: %m");
+
+        if (sync_send(sync_fd, SYNC_READY, 0, 0, NULL, -EBADF) < 0)
+                _exit(EXIT_FAILURE);
+
+        if (s->as_pid1) {
+                if (p->console != CONSOLE_PIPE)
+                        (void) ioctl(0, TIOCSCTTY, 0);
+                exec_command(p, sync_fd);
+        }
+
+        /* Block what the reaper waits for before the fork, so nothing is lost in between. PID 1 only
+         * receives signals it has a handler for, hence the no-op handlers. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
+                sigaddset(&mask, forwarded_signals[i]);
+        (void) sigprocmask(SIG_BLOCK, &mask, NULL);
+        for (int sig = 1; sig < _NSIG; sig++)
+                if (sigismember(&mask, sig))
+                        (void) signal(sig, noop_handler);
+
+        child = fork();
+        if (child < 0)
+                fail(sync_fd, errno, "Failed to start the command: %m");
+        if (child == 0) {
+                reset_signals();
+                if (setsid() < 0)
+                        fail(sync_fd, errno, "Failed to start a new session: %m");
+                if (p->console != CONSOLE_PIPE)
+                        (void) ioctl(0, TIOCSCTTY, 0);
+                exec_command(p, sync_fd);
+        }
+
+        /* The reaper needs no privileges and no channel to the monitor. */
+        safe_close(sync_fd);
+        (void) close_all_fds_except(NULL, 0);
+        (void) capability_process_limit(0);
+        reaper(child, &mask);
+}
+
+_Noreturn void payload_outer_child(const Payload *p) {
+        const Settings *s = p->settings;
+        int keep[] = { p->sync_fd, p->cgroup_fd, p->monitor_pidfd };
+        int sync_fd = p->sync_fd, root_fd = -EBADF, master = -EBADF, r;
+        uint64_t flags;
+        pid_t inner;
+
+        /* The outer child's steps:
+         *   1. drop inherited fds and the monitor's signal mask
+         *   2. private mount propagation, the root bound onto itself
+         *   3. /dev (and the console), /run, /tmp, the user's mounts, read-only root where asked
+         *   4. a time namespace where asked
+         *   5. the inner child, cloned into the other namespaces and straight into the machine's cgroup
+         * It stays in the host's user namespace throughout, so every mount made here is owned by it. */
+        reset_signals();
+        umask(0022);
+        if (close_all_fds_except(keep, ELEMENTSOF(keep)) < 0)
+                fail(sync_fd, errno, "Failed to close inherited file descriptors: %m");
+
+        if (mount_make_private(sync_fd) < 0 || mount_bind_root(p->root, sync_fd, &root_fd) < 0 ||
+            mount_setup_dev(root_fd, p->console != CONSOLE_PIPE, sync_fd, &master) < 0 ||
+            mount_setup_run(root_fd, sync_fd) < 0 || mount_setup_tmp(root_fd, sync_fd) < 0 ||
+            mount_setup_custom(root_fd, s, p->overlays, sync_fd) < 0 ||
+            (s->read_only && mount_root_read_only(root_fd, sync_fd) < 0))
+                _exit(EXIT_FAILURE);
+
+        if (master >= 0) {
+                if (sync_send(sync_fd, SYNC_CONSOLE, 0, 0, NULL, master) < 0)
+                        _exit(EXIT_FAILURE);
+                safe_close(master);
+        }
+        if (s->time_namespace && write_time_offsets(s, sync_fd) < 0)
+                _exit(EXIT_FAILURE);
+
+        flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PARENT | CLONE_INTO_CGROUP;
+        if (s->network == NETWORK_PRIVATE)
+                flags |= CLONE_NEWNET;
+        inner = clone3_fork(flags, p->cgroup_fd, NULL);
+        if (inner < 0)
+                fail(sync_fd, inner, "Failed to create the machine's namespaces: %m");
+        if (inner == 0) {
+                safe_close(p->cgroup_fd);
+                inner_child(p, root_fd);
+        }
+        r = sync_send(sync_fd, SYNC_INNER_PID, 0, inner, NULL, -EBADF);
+        _exit(r < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+}

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <stdint.h>
+
+#include "seccomp-setup.h"
+#include "settings.h"
+
+/* Everything the children need, prepared by the monitor before it clones: the children only read it. */
+typedef struct OverlayDirs {
+        char *work;              /* a directory the monitor made for the work dir (or NULL) */
+        bool temporary_upper;    /* work is a scratch dir to cover with a tmpfs holding upper/ and work/ */
+} OverlayDirs;
+
+typedef struct Payload {
+        const Settings *settings;
+        const char *root;        /* the tree, an absolute host path */
+        const char *machine_name;
+        const char *hostname;
+        const char *uuid;
+        ConsoleMode console;
+        uint64_t capabilities;
+        SeccompProgram seccomp;
+        SeccompProgram seccomp_tty;
+        OverlayDirs *overlays;   /* parallel to settings->mounts */
+        int cgroup_fd;           /* the payload's cgroup, for CLONE_INTO_CGROUP */
+        int monitor_pidfd;       /* to notice a monitor that died before PDEATHSIG was armed */
+        int sync_fd;             /* the children's end */
+        const char *term;        /* TERM for the command */
+} Payload;
+
+/* The outer child: runs in a new mount namespace, still in the host's user namespace, builds the mount
+ * tree and clones the inner child. Never returns. */
+_Noreturn void payload_outer_child(const Payload *p);
