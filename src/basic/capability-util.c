@@ -32,7 +32,7 @@ int capability_list_parse(const char *s, uint64_t *ret) {
         r = split_escaped(s, ',', 64, &names);
         if (r < 0)
                 return -EINVAL;
-        STRV_FOREACH(n, names) {
+        STRV_FOREACH (n, names) {
                 char buf[64];
                 cap_value_t v;
                 size_t i;

@@ -190,7 +190,8 @@ int make_path_in_root(int root_fd, const char *path, bool directory, mode_t mode
                 next = open_in_root(root_fd, copy, O_PATH, 0);
                 if (next == -ENOENT) {
                         if (last && !directory) {
-                                int f = openat(parent, comp, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC,
+                                int f = openat(parent, comp,
+                                               O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC,
                                                mode & 0666);
                                 if (f < 0 && errno != EEXIST)
                                         return negative_errno();

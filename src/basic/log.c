@@ -28,9 +28,9 @@ int log_level_from_string(const char *s) {
                 const char *name;
                 int level;
         } table[] = {
-                { "emerg", LOG_EMERG },   { "alert", LOG_ALERT },   { "crit", LOG_CRIT },
-                { "err", LOG_ERR },       { "error", LOG_ERR },     { "warning", LOG_WARNING },
-                { "warn", LOG_WARNING },  { "notice", LOG_NOTICE }, { "info", LOG_INFO },
+                { "emerg", LOG_EMERG },  { "alert", LOG_ALERT },   { "crit", LOG_CRIT },
+                { "err", LOG_ERR },      { "error", LOG_ERR },     { "warning", LOG_WARNING },
+                { "warn", LOG_WARNING }, { "notice", LOG_NOTICE }, { "info", LOG_INFO },
                 { "debug", LOG_DEBUG },
         };
         char *end;

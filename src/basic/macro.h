@@ -6,28 +6,28 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _unused_ __attribute__((unused))
-#define _noreturn_ __attribute__((noreturn))
+#define _cleanup_(f)   __attribute__((cleanup(f)))
+#define _unused_       __attribute__((unused))
+#define _noreturn_     __attribute__((noreturn))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
-#define _public_ __attribute__((visibility("default")))
+#define _public_       __attribute__((visibility("default")))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define MIN(a, b)     ((a) < (b) ? (a) : (b))
+#define MAX(a, b)     ((a) > (b) ? (a) : (b))
 
 /* Hand over ownership: returns the value and resets the variable, so its cleanup does nothing. */
-#define TAKE_PTR(p)                                                                                        \
-        ({                                                                                                 \
-                __typeof__(p) _p = (p);                                                                    \
-                (p) = NULL;                                                                                \
-                _p;                                                                                        \
+#define TAKE_PTR(p)                     \
+        ({                              \
+                __typeof__(p) _p = (p); \
+                (p) = NULL;             \
+                _p;                     \
         })
-#define TAKE_FD(fd)                                                                                        \
-        ({                                                                                                 \
-                int _fd = (fd);                                                                            \
-                (fd) = -EBADF;                                                                             \
-                _fd;                                                                                       \
+#define TAKE_FD(fd)             \
+        ({                      \
+                int _fd = (fd); \
+                (fd) = -EBADF;  \
+                _fd;            \
         })
 
 static inline void freep(void *p) {
@@ -35,10 +35,10 @@ static inline void freep(void *p) {
 }
 #define _cleanup_free_ _cleanup_(freep)
 
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                            \
-        static inline void func##p(type *p) {                                                              \
-                if (*p)                                                                                    \
-                        func(*p);                                                                          \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) \
+        static inline void func##p(type *p) {   \
+                if (*p)                         \
+                        func(*p);               \
         }
 
 static inline int negative_errno(void) {
@@ -46,12 +46,12 @@ static inline int negative_errno(void) {
         return errno > 0 ? -errno : -EIO;
 }
 
-#define RET_NERRNO(expr)                                                                                   \
-        ({                                                                                                 \
-                long _r = (long) (expr);                                                                   \
-                _r < 0 ? negative_errno() : (int) _r;                                                      \
+#define RET_NERRNO(expr)                              \
+        ({                                            \
+                long _r = (long) (expr);              \
+                _r < 0 ? negative_errno() : (int) _r; \
         })
 
-#define streq(a, b) (strcmp((a), (b)) == 0)
+#define streq(a, b)     (strcmp((a), (b)) == 0)
 #define strneq(a, b, n) (strncmp((a), (b), (n)) == 0)
-#define isempty(s) (!(s) || (s)[0] == '\0')
+#define isempty(s)      (!(s) || (s)[0] == '\0')

@@ -5,7 +5,7 @@
 #include "strv.h"
 
 char **strv_free(char **l) {
-        STRV_FOREACH(s, l)
+        STRV_FOREACH (s, l)
                 free(*s);
         free(l);
         return NULL;

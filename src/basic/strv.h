@@ -11,10 +11,10 @@ static inline void strv_freep(char ***l) {
         strv_free(*l);
 }
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
-#define STRV_FOREACH(s, l) for (char **s = (l); s && *s; s++)
+#define STRV_FOREACH(s, l)  for (char **s = (l); s && *s; s++)
 
 size_t strv_length(char *const *l);
-int strv_push(char ***l, char *value);     /* takes value */
+int strv_push(char ***l, char *value); /* takes value */
 int strv_extend(char ***l, const char *value);
 char **strv_copy(char *const *l);
 bool strv_contains(char *const *l, const char *s);

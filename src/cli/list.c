@@ -71,7 +71,7 @@ int verb_list(int argc, char *argv[]) {
                 log_oom();
                 return EXIT_BERTH_INTERNAL;
         }
-        STRV_FOREACH(name, names) {
+        STRV_FOREACH (name, names) {
                 MachineState *m = &machines[n];
                 char buf[32];
 
@@ -102,15 +102,15 @@ int verb_list(int argc, char *argv[]) {
                 printf("]\n");
         } else {
                 if (legend)
-                        printf("%-*s %-9s %-*s %-19s %s\n", (int) w_name, "NAME", "CLASS", (int) w_leader, "LEADER",
-                               "SINCE", "ROOT");
+                        printf("%-*s %-9s %-*s %-19s %s\n", (int) w_name, "NAME", "CLASS", (int) w_leader,
+                               "LEADER", "SINCE", "ROOT");
                 for (size_t i = 0; i < n; i++) {
                         MachineState *m = &machines[i];
                         char since[64];
 
                         format_since(m->since_usec, since, sizeof(since));
-                        printf("%-*s %-9s %*d %-19s %s\n", (int) w_name, m->name, m->class ?: "container", (int) w_leader,
-                               (int) m->leader, since, m->root ?: "-");
+                        printf("%-*s %-9s %*d %-19s %s\n", (int) w_name, m->name, m->class ?: "container",
+                               (int) w_leader, (int) m->leader, since, m->root ?: "-");
                 }
                 if (legend)
                         printf("\n%zu machine%s listed.\n", n, n == 1 ? "" : "s");

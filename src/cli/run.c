@@ -19,7 +19,8 @@ static void run_help(void) {
         printf("berth run [OPTIONS] [--] [COMMAND [ARGS...]]\n\n"
                "Run a command in a new machine rooted at an OS tree; exit with its status.\n\n"
                "  -D --directory=PATH        The tree to use as the root\n"
-               "  -M --machine=NAME          Machine name (without -D: the tree in " BERTH_MACHINES_DIR "/NAME)\n"
+               "  -M --machine=NAME          Machine name (without -D: the tree in " BERTH_MACHINES_DIR
+               "/NAME)\n"
                "     --no-os-check           Accept a tree without /usr or os-release\n"
                "     --read-only             Mount the root read-only\n"
                "     --bind=SRC[:DST[:OPTS]] Bind mount a host path (OPTS: rbind, norbind)\n"
@@ -77,8 +78,8 @@ static bool env_name_is_valid(const char *s, size_t n) {
         if (n == 0 || n > 256 || (s[0] >= '0' && s[0] <= '9'))
                 return false;
         for (size_t i = 0; i < n; i++)
-                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
-                      s[i] == '_'))
+                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+                      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
                         return false;
         return true;
 }
@@ -154,8 +155,9 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
                         break;
                 case 'M':
                         if (!machine_name_is_valid(optarg))
-                                return usage_error("--machine", optarg,
-                                                   "names are 1-64 of A-Z a-z 0-9 . _ -, not starting with . or -");
+                                return usage_error(
+                                        "--machine", optarg,
+                                        "names are 1-64 of A-Z a-z 0-9 . _ -, not starting with . or -");
                         r = set_string(&s->machine_name, optarg);
                         if (r)
                                 return r;
@@ -170,9 +172,10 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
                 case ARG_BIND_RO:
                         r = custom_mount_parse_bind(optarg, c == ARG_BIND_RO, &m);
                         if (r < 0)
-                                return usage_error(c == ARG_BIND ? "--bind" : "--bind-ro", optarg,
-                                                   "expected SRC[:DST[:OPTS]] with absolute paths (SRC may start "
-                                                   "with +), no . or .. components, OPTS rbind or norbind");
+                                return usage_error(
+                                        c == ARG_BIND ? "--bind" : "--bind-ro", optarg,
+                                        "expected SRC[:DST[:OPTS]] with absolute paths (SRC may start "
+                                        "with +), no . or .. components, OPTS rbind or norbind");
                         goto add_mount;
                 case ARG_TMPFS:
                         r = custom_mount_parse_tmpfs(optarg, &m);
@@ -183,8 +186,9 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
                 case ARG_OVERLAY_RO:
                         r = custom_mount_parse_overlay(optarg, c == ARG_OVERLAY_RO, &m);
                         if (r < 0)
-                                return usage_error(c == ARG_OVERLAY ? "--overlay" : "--overlay-ro", optarg,
-                                                   "expected LOWER[:LOWER...][:UPPER]:DST with absolute paths");
+                                return usage_error(
+                                        c == ARG_OVERLAY ? "--overlay" : "--overlay-ro", optarg,
+                                        "expected LOWER[:LOWER...][:UPPER]:DST with absolute paths");
                 add_mount:
                         r = settings_add_mount(s, &m);
                         if (r < 0) {
@@ -201,13 +205,15 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
                         break;
                 case ARG_UUID:
                         if (!uuid_is_valid(optarg))
-                                return usage_error("--uuid", optarg, "expected 32 hex digits, dashes optional");
+                                return usage_error("--uuid", optarg,
+                                                   "expected 32 hex digits, dashes optional");
                         r = set_string(&s->uuid, optarg);
                         if (r)
                                 return r;
                         break;
                 case 'u':
-                        if (isempty(optarg) || strlen(optarg) > 256 || strpbrk(optarg, ":/\n") || string_has_cc(optarg))
+                        if (isempty(optarg) || strlen(optarg) > 256 || strpbrk(optarg, ":/\n") ||
+                            string_has_cc(optarg))
                                 return usage_error("--user", optarg, "expected a user name or UID");
                         r = set_string(&s->user, optarg);
                         if (r)
@@ -232,7 +238,8 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
                                 const char *v = getenv(optarg);
                                 char *kv;
                                 if (!v)
-                                        return usage_error("--setenv", optarg, "not set in berth's environment");
+                                        return usage_error("--setenv", optarg,
+                                                           "not set in berth's environment");
                                 kv = strjoin3(optarg, "=", v);
                                 r = kv ? strv_push(&s->environment, kv) : -ENOMEM;
                         }
@@ -256,9 +263,10 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
                 case ARG_TIME_OFFSET:
                         r = time_offset_parse(optarg, &s->monotonic_offset_ns, &s->boottime_offset_ns);
                         if (r < 0)
-                                return usage_error("--time-offset", optarg,
-                                                   "expected monotonic=SEC,boottime=SEC (either alone), within ten "
-                                                   "years");
+                                return usage_error(
+                                        "--time-offset", optarg,
+                                        "expected monotonic=SEC,boottime=SEC (either alone), within ten "
+                                        "years");
                         s->time_namespace = true;
                         break;
                 case ARG_CAPABILITY:
@@ -266,8 +274,9 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
                         uint64_t set;
                         r = capability_list_parse(optarg, &set);
                         if (r < 0)
-                                return usage_error(c == ARG_CAPABILITY ? "--capability" : "--drop-capability", optarg,
-                                                   "expected capability names (CAP_SYS_ADMIN,...) or all");
+                                return usage_error(
+                                        c == ARG_CAPABILITY ? "--capability" : "--drop-capability", optarg,
+                                        "expected capability names (CAP_SYS_ADMIN,...) or all");
                         if (c == ARG_CAPABILITY) {
                                 s->capability_add |= set;
                                 s->capability_drop &= ~set;
@@ -290,7 +299,7 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
                         if (r < 0)
                                 return usage_error("--system-call-filter", optarg,
                                                    "expected [~]NAME|@GROUP separated by spaces");
-                        STRV_FOREACH(n, names)
+                        STRV_FOREACH (n, names)
                                 if (strv_extend(deny ? &s->syscall_deny : &s->syscall_allow, *n) < 0) {
                                         log_oom();
                                         return EXIT_BERTH_INTERNAL;
@@ -300,7 +309,8 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
                 case ARG_CONSOLE:
                         s->console = console_mode_from_string(optarg);
                         if (s->console < 0)
-                                return usage_error("--console", optarg, "expected interactive, read-only, passive or pipe");
+                                return usage_error("--console", optarg,
+                                                   "expected interactive, read-only, passive or pipe");
                         break;
                 case 'q':
                         log_set_max_level(LOG_WARNING);
@@ -308,7 +318,8 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
                 case ARG_LOG_LEVEL:
                         r = log_level_from_string(optarg);
                         if (r < 0)
-                                return usage_error("--log-level", optarg, "expected err, warning, notice, info or debug");
+                                return usage_error("--log-level", optarg,
+                                                   "expected err, warning, notice, info or debug");
                         log_set_max_level(r);
                         break;
                 case '?':
@@ -317,7 +328,8 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
                                 log_error("run: option '-%c' %s (see berth run --help)", optopt,
                                           strchr("DMuE", optopt) ? "needs a value" : "is unknown");
                         else
-                                log_error("run: option '%s' is unknown or misses its value (see berth run --help)",
+                                log_error("run: option '%s' is unknown or misses its value (see berth run "
+                                          "--help)",
                                           argv[optind - 1]);
                         return EXIT_BERTH_USAGE;
                 }
@@ -339,8 +351,9 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
                 return EXIT_BERTH_USAGE;
         }
         if (s->network == NETWORK_HOST)
-                log_warning("--network=host: the machine shares the host's network, including its abstract unix "
-                           "sockets (CAP_NET_ADMIN is dropped)");
+                log_warning(
+                        "--network=host: the machine shares the host's network, including its abstract unix "
+                        "sockets (CAP_NET_ADMIN is dropped)");
         *ret = TAKE_PTR(s);
         return 0;
 }

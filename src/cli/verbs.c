@@ -10,7 +10,8 @@
 #include "verbs.h"
 
 static const Verb verbs[] = {
-        { "run", "Run a machine (foreground monitor)", "Run a command in a new machine rooted at an OS tree", verb_run },
+        { "run", "Run a machine (foreground monitor)", "Run a command in a new machine rooted at an OS tree",
+          verb_run },
         { "list", "Machines", "List running machines", verb_list },
 };
 
@@ -69,7 +70,8 @@ int berth_main(int argc, char *argv[]) {
                 case 'l':
                         r = log_level_from_string(optarg);
                         if (r < 0) {
-                                log_error("invalid --log-level '%s': expected err, warning, notice, info or debug",
+                                log_error("invalid --log-level '%s': expected err, warning, notice, info or "
+                                          "debug",
                                           optarg);
                                 return EXIT_BERTH_USAGE;
                         }

@@ -15,8 +15,8 @@ bool machine_name_is_valid(const char *s) {
                 return false;
         for (size_t i = 0; i < n; i++) {
                 char c = s[i];
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                      c == '_' || c == '-'))
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_' || c == '-'))
                         return false;
         }
         return true;
@@ -40,8 +40,8 @@ bool hostname_is_valid(const char *s) {
                         label = 0;
                         continue;
                 }
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                      c == '_'))
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_'))
                         return false;
                 label++;
         }

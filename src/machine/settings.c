@@ -36,7 +36,7 @@ static int table_lookup(const char *const *table, size_t n, const char *s) {
 }
 
 #define TABLE_LOOKUP(table, s) table_lookup(table, ELEMENTSOF(table), s)
-#define TABLE_NAME(table, i) ((i) >= 0 && (size_t) (i) < ELEMENTSOF(table) ? table[i] : NULL)
+#define TABLE_NAME(table, i)   ((i) >= 0 && (size_t) (i) < ELEMENTSOF(table) ? table[i] : NULL)
 
 const char *console_mode_to_string(ConsoleMode m) {
         return TABLE_NAME(console_mode_table, m);
@@ -70,7 +70,7 @@ void custom_mount_done(CustomMount *m) {
         free(m->options);
         strv_free(m->lower);
         free(m->upper);
-        *m = (CustomMount) {};
+        *m = (CustomMount){};
 }
 
 Settings *settings_free(Settings *s) {
@@ -103,7 +103,7 @@ int settings_add_mount(Settings *s, CustomMount *m) {
                 return -ENOMEM;
         s->mounts = n;
         s->mounts[s->n_mounts++] = *m;
-        *m = (CustomMount) {};
+        *m = (CustomMount){};
         return 0;
 }
 
@@ -153,7 +153,7 @@ int custom_mount_parse_bind(const char *s, bool read_only, CustomMount *ret) {
                 r = split_escaped(f[2], ',', 16, &opts);
                 if (r < 0)
                         goto fail;
-                STRV_FOREACH(o, opts) {
+                STRV_FOREACH (o, opts) {
                         if (streq(*o, "rbind"))
                                 m.recursive = true;
                         else if (streq(*o, "norbind"))
@@ -284,7 +284,7 @@ int time_offset_parse(const char *s, int64_t *ret_monotonic_ns, int64_t *ret_boo
         r = split_escaped(s, ',', 2, &items);
         if (r < 0)
                 return -EINVAL;
-        STRV_FOREACH(i, items) {
+        STRV_FOREACH (i, items) {
                 const char *eq = strchr(*i, '=');
                 int64_t v;
 
@@ -323,7 +323,7 @@ int syscall_filter_parse(const char *s, bool *ret_deny, char ***ret_names) {
         r = split_escaped(s, ' ', 512, &words);
         if (r < 0)
                 return -EINVAL;
-        STRV_FOREACH(w, words) {
+        STRV_FOREACH (w, words) {
                 const char *c = *w;
 
                 if (isempty(c))
@@ -333,7 +333,8 @@ int syscall_filter_parse(const char *s, bool *ret_deny, char ***ret_names) {
                 if (isempty(c) || strlen(c) > 64)
                         return -EINVAL;
                 for (; *c; c++)
-                        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '-'))
+                        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' ||
+                              *c == '-'))
                                 return -EINVAL;
                 r = strv_extend(&names, *w);
                 if (r < 0)

@@ -34,23 +34,23 @@ typedef enum CustomMountType {
 typedef struct CustomMount {
         CustomMountType type;
         bool read_only;
-        bool recursive;          /* bind: rbind (default) or norbind */
-        char *source;            /* bind: host path, or a path in the tree when source_in_tree */
-        bool source_in_tree;     /* "+PATH" */
-        char *destination;       /* inside the tree */
-        char *options;           /* tmpfs mount options */
-        char **lower;            /* overlay: lower dirs, "+PATH" means in the tree */
-        char *upper;             /* overlay: upper dir; "" = a throwaway one on a tmpfs */
+        bool recursive;      /* bind: rbind (default) or norbind */
+        char *source;        /* bind: host path, or a path in the tree when source_in_tree */
+        bool source_in_tree; /* "+PATH" */
+        char *destination;   /* inside the tree */
+        char *options;       /* tmpfs mount options */
+        char **lower;        /* overlay: lower dirs, "+PATH" means in the tree */
+        char *upper;         /* overlay: upper dir; "" = a throwaway one on a tmpfs */
 } CustomMount;
 
 typedef struct Settings {
         char *machine_name;
         char *directory;
         char *hostname;
-        char *uuid;              /* 36-character textual form */
+        char *uuid; /* 36-character textual form */
         char *user;
         char *working_directory;
-        char **environment;      /* extra NAME=VALUE */
+        char **environment; /* extra NAME=VALUE */
         char **command;
 
         bool as_pid1;
@@ -58,7 +58,7 @@ typedef struct Settings {
         bool no_os_check;
         bool no_new_privileges;
         NetworkMode network;
-        ConsoleMode console;     /* _CONSOLE_MODE_INVALID = pick from the terminal */
+        ConsoleMode console; /* _CONSOLE_MODE_INVALID = pick from the terminal */
 
         bool time_namespace;
         int64_t monotonic_offset_ns;
@@ -73,7 +73,7 @@ typedef struct Settings {
         size_t n_mounts;
 } Settings;
 
-#define CUSTOM_MOUNTS_MAX 256U
+#define CUSTOM_MOUNTS_MAX  256U
 #define SETTINGS_VALUE_MAX 4096U
 
 Settings *settings_new(void);

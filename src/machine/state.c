@@ -24,7 +24,7 @@ void machine_state_done(MachineState *s) {
         free(s->uuid);
         free(s->cgroup);
         strv_free(s->cleanup_paths);
-        *s = (MachineState) {};
+        *s = (MachineState){};
 }
 
 static int append(char **buf, size_t *len, const char *key, const char *value) {
@@ -55,16 +55,16 @@ int machine_state_serialize(const MachineState *s, char **ret) {
 
         if (!machine_name_is_valid(s->name))
                 return -EINVAL;
-#define PUT(k, v)                                                                                          \
-        do {                                                                                               \
-                r = append(&buf, &len, k, v);                                                              \
-                if (r < 0)                                                                                 \
-                        return r;                                                                          \
+#define PUT(k, v)                             \
+        do {                                  \
+                r = append(&buf, &len, k, v); \
+                if (r < 0)                    \
+                        return r;             \
         } while (0)
-#define PUT_NUM(k, fmt, v)                                                                                 \
-        do {                                                                                               \
-                snprintf(num, sizeof(num), fmt, v);                                                        \
-                PUT(k, num);                                                                               \
+#define PUT_NUM(k, fmt, v)                          \
+        do {                                        \
+                snprintf(num, sizeof(num), fmt, v); \
+                PUT(k, num);                        \
         } while (0)
 
         PUT("NAME", s->name);
@@ -82,7 +82,7 @@ int machine_state_serialize(const MachineState *s, char **ret) {
         PUT_NUM("MONITOR", "%d", (int) s->monitor);
         PUT_NUM("MONITOR_STARTTIME", "%" PRIu64, s->monitor_starttime);
         PUT_NUM("SINCE_USEC", "%" PRIu64, s->since_usec);
-        STRV_FOREACH(p, s->cleanup_paths)
+        STRV_FOREACH (p, s->cleanup_paths)
                 PUT("CLEANUP", *p);
 #undef PUT
 #undef PUT_NUM

@@ -12,13 +12,13 @@ typedef struct MachineState {
         char *class;
         char *root;
         char *uuid;
-        char *cgroup;            /* absolute path in the cgroup2 file system */
-        pid_t leader;            /* 0 while the machine is starting */
+        char *cgroup; /* absolute path in the cgroup2 file system */
+        pid_t leader; /* 0 while the machine is starting */
         uint64_t leader_starttime;
         pid_t monitor;
         uint64_t monitor_starttime;
-        uint64_t since_usec;     /* CLOCK_REALTIME */
-        char **cleanup_paths;    /* directories the monitor made and must remove (overlay work dirs) */
+        uint64_t since_usec;  /* CLOCK_REALTIME */
+        char **cleanup_paths; /* directories the monitor made and must remove (overlay work dirs) */
 } MachineState;
 
 #define MACHINE_STATE_SIZE_MAX (64U * 1024U)

@@ -73,10 +73,12 @@ int machine_cleanup_stale(const char *state_dir, const char *name) {
 
         r = machine_state_load(state_dir, name, &s);
         if (r >= 0) {
-                STRV_FOREACH(p, s.cleanup_paths) {
+                STRV_FOREACH (p, s.cleanup_paths) {
                         int k = rm_rf(*p);
                         if (k < 0)
-                                log_warning_errno(k, "Failed to remove '%s' left by machine '%s', ignoring: %m", *p, name);
+                                log_warning_errno(k,
+                                                  "Failed to remove '%s' left by machine '%s', ignoring: %m",
+                                                  *p, name);
                 }
                 cleaned = 1;
         }
@@ -91,8 +93,9 @@ int machine_cleanup_stale(const char *state_dir, const char *name) {
                         int k = cgroup_remove_tree(scope);
                         if (k < 0) {
                                 machine_state_done(&s);
-                                return log_error_errno(k, "Failed to remove the cgroup '%s' left by machine '%s': %m",
-                                                       scope, name);
+                                return log_error_errno(
+                                        k, "Failed to remove the cgroup '%s' left by machine '%s': %m",
+                                        scope, name);
                         }
                         cleaned = 1;
                 }
@@ -112,7 +115,7 @@ int machines_gc(const char *state_dir) {
         r = machine_state_list(state_dir, &names);
         if (r < 0)
                 return r;
-        STRV_FOREACH(name, names) {
+        STRV_FOREACH (name, names) {
                 int lock = -EBADF;
 
                 if (machine_lock(state_dir, *name, &lock) < 0)

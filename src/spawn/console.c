@@ -31,7 +31,8 @@ ConsoleMode console_mode_pick(ConsoleMode asked) {
 
 static void update_events(Console *c) {
         if (c->master_source)
-                (void) sd_event_source_set_io_events(c->master_source, EPOLLIN | (c->in_len > 0 ? EPOLLOUT : 0));
+                (void) sd_event_source_set_io_events(c->master_source,
+                                                     EPOLLIN | (c->in_len > 0 ? EPOLLOUT : 0));
         if (c->stdin_source)
                 (void) sd_event_source_set_enabled(c->stdin_source,
                                                    c->in_len < sizeof(c->in) ? SD_EVENT_ON : SD_EVENT_OFF);

@@ -38,8 +38,8 @@ typedef struct Machine {
         char *name;
         char uuid[37];
         int lock_fd;
-        int sync_fd;             /* the monitor's end */
-        int child_sync_fd;       /* the children's end, closed once they have it */
+        int sync_fd;       /* the monitor's end */
+        int child_sync_fd; /* the children's end, closed once they have it */
         int cgroup_fd;
         int monitor_pidfd;
         int leader_pidfd;
@@ -75,7 +75,8 @@ static void machine_done(Machine *m) {
                         if (m->overlays[i].work) {
                                 int r = rm_rf(m->overlays[i].work);
                                 if (r < 0)
-                                        log_warning_errno(r, "Failed to remove '%s', ignoring: %m", m->overlays[i].work);
+                                        log_warning_errno(r, "Failed to remove '%s', ignoring: %m",
+                                                          m->overlays[i].work);
                         }
                         free(m->overlays[i].work);
                 }
@@ -125,7 +126,9 @@ static int resolve_tree(Machine *m) {
         if (!realpath(dir, real))
                 return log_error_errno(errno, "cannot resolve tree '%s': %m", dir);
         if (streq(real, "/"))
-                return log_error_errno(EINVAL, "tree '%s' is the host's root directory: give a machine a tree of its own", dir);
+                return log_error_errno(
+                        EINVAL, "tree '%s' is the host's root directory: give a machine a tree of its own",
+                        dir);
 
         if (!s->no_os_check) {
                 static const char *const marks[] = { "/usr", "/etc/os-release", "/usr/lib/os-release" };
@@ -137,9 +140,11 @@ static int resolve_tree(Machine *m) {
                         safe_close(t);
                 }
                 if (!found)
-                        return log_error_errno(ENOMEDIUM,
-                                               "tree '%s' does not look like an OS tree (no /usr, no os-release): "
-                                               "pass --no-os-check to use it anyway", dir);
+                        return log_error_errno(
+                                ENOMEDIUM,
+                                "tree '%s' does not look like an OS tree (no /usr, no os-release): "
+                                "pass --no-os-check to use it anyway",
+                                dir);
         }
         m->root = strdup(real);
         if (!m->root)
@@ -152,9 +157,10 @@ static int pick_name(Machine *m) {
         const char *name = s->machine_name ?: path_basename(m->root);
 
         if (!machine_name_is_valid(name))
-                return log_error_errno(EINVAL, "machine name '%s'%s is not valid (1-64 of A-Z a-z 0-9 . _ -, not "
-                                       "starting with . or -): use --machine=NAME", name,
-                                       s->machine_name ? "" : " (from the tree's directory name)");
+                return log_error_errno(EINVAL,
+                                       "machine name '%s'%s is not valid (1-64 of A-Z a-z 0-9 . _ -, not "
+                                       "starting with . or -): use --machine=NAME",
+                                       name, s->machine_name ? "" : " (from the tree's directory name)");
         m->name = strdup(name);
         return m->name ? 0 : log_oom();
 }
@@ -165,16 +171,21 @@ static int take_name(Machine *m) {
         if (r == -EBUSY) {
                 MachineState st = {};
                 if (machine_state_load(BERTH_STATE_DIR, m->name, &st) >= 0 && st.leader > 0)
-                        log_error("machine '%s' is already running (leader %d): stop it first or choose another "
-                                  "name with --machine=", m->name, (int) st.leader);
+                        log_error("machine '%s' is already running (leader %d): stop it first or choose "
+                                  "another "
+                                  "name with --machine=",
+                                  m->name, (int) st.leader);
                 else
-                        log_error("machine '%s' is already running: stop it first or choose another name with "
-                                  "--machine=", m->name);
+                        log_error(
+                                "machine '%s' is already running: stop it first or choose another name with "
+                                "--machine=",
+                                m->name);
                 machine_state_done(&st);
                 return -EBUSY;
         }
         if (r < 0)
-                return log_error_errno(r, "cannot lock machine name '%s' in %s: %m", m->name, BERTH_STATE_DIR);
+                return log_error_errno(r, "cannot lock machine name '%s' in %s: %m", m->name,
+                                       BERTH_STATE_DIR);
         r = machine_cleanup_stale(BERTH_STATE_DIR, m->name);
         if (r > 0)
                 log_notice("Cleaned up after an earlier machine '%s' whose monitor was killed.", m->name);
@@ -189,8 +200,8 @@ static void make_uuid(Machine *m) {
                 if (strlen(u) == 36)
                         snprintf(m->uuid, sizeof(m->uuid), "%s", u);
                 else /* 32 hex digits: add the dashes */
-                        snprintf(m->uuid, sizeof(m->uuid), "%.8s-%.4s-%.4s-%.4s-%.12s", u, u + 8, u + 12, u + 16,
-                                 u + 20);
+                        snprintf(m->uuid, sizeof(m->uuid), "%.8s-%.4s-%.4s-%.4s-%.12s", u, u + 8, u + 12,
+                                 u + 16, u + 20);
                 return;
         }
         if (getrandom(b, sizeof(b), 0) != sizeof(b))
@@ -199,8 +210,8 @@ static void make_uuid(Machine *m) {
         b[6] = (b[6] & 0x0f) | 0x40; /* version 4 */
         b[8] = (b[8] & 0x3f) | 0x80; /* variant 1 */
         snprintf(m->uuid, sizeof(m->uuid),
-                 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4],
-                 b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+                 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+                 b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
 static int prepare_overlays(Machine *m) {
@@ -219,8 +230,10 @@ static int prepare_overlays(Machine *m) {
                 if (c->type != CUSTOM_MOUNT_OVERLAY || c->read_only)
                         continue;
                 if (c->source_in_tree)
-                        return log_error_errno(EINVAL, "--overlay=: the upper directory '%s' must be a host path, "
-                                               "not one in the tree ('+')", c->upper);
+                        return log_error_errno(EINVAL,
+                                               "--overlay=: the upper directory '%s' must be a host path, "
+                                               "not one in the tree ('+')",
+                                               c->upper);
                 if (isempty(c->upper)) {
                         /* A scratch dir for a tmpfs that will hold upper/ and work/; the tmpfs lives in the
                          * machine's mount namespace only. */
@@ -228,8 +241,10 @@ static int prepare_overlays(Machine *m) {
                         m->overlays[i].temporary_upper = true;
                 } else {
                         if (stat(c->upper, &st) < 0 || !S_ISDIR(st.st_mode))
-                                return log_error_errno(errno ?: ENOTDIR, "--overlay=: upper directory '%s' does not "
-                                                       "exist or is not a directory", c->upper);
+                                return log_error_errno(errno ?: ENOTDIR,
+                                                       "--overlay=: upper directory '%s' does not "
+                                                       "exist or is not a directory",
+                                                       c->upper);
                         /* overlayfs wants the work dir on the upper's file system: beside it. */
                         parent = strdup(c->upper);
                         if (!parent)
@@ -240,7 +255,8 @@ static int prepare_overlays(Machine *m) {
                 if (!tmpl)
                         return log_oom();
                 if (!mkdtemp(tmpl))
-                        return log_error_errno(errno, "cannot create a work directory for --overlay= at '%s': %m", tmpl);
+                        return log_error_errno(
+                                errno, "cannot create a work directory for --overlay= at '%s': %m", tmpl);
                 m->overlays[i].work = TAKE_PTR(tmpl);
         }
         return 0;
@@ -272,7 +288,8 @@ static int write_state(Machine *m) {
         st.cleanup_paths = paths;
         r = machine_state_write(BERTH_STATE_DIR, &st);
         if (r < 0)
-                return log_error_errno(r, "cannot write the state of machine '%s' to %s: %m", m->name, BERTH_STATE_DIR);
+                return log_error_errno(r, "cannot write the state of machine '%s' to %s: %m", m->name,
+                                       BERTH_STATE_DIR);
         m->state_written = true;
         return 0;
 }
@@ -285,8 +302,10 @@ static int prepare_payload(Machine *m) {
 
         r = seccomp_program_build_machine(s->syscall_allow, s->syscall_deny, &p->seccomp, &bad);
         if (r == -EINVAL && bad)
-                return log_error_errno(r, "--system-call-filter=: '%s' is neither a system call nor a group "
-                                       "(see berth(1) for the groups)", bad);
+                return log_error_errno(r,
+                                       "--system-call-filter=: '%s' is neither a system call nor a group "
+                                       "(see berth(1) for the groups)",
+                                       bad);
         if (r < 0)
                 return log_error_errno(r, "cannot build the seccomp filter: %m");
         r = seccomp_program_build_tty(&p->seccomp_tty);
@@ -303,10 +322,12 @@ static int prepare_payload(Machine *m) {
         p->overlays = m->overlays;
         p->cgroup_fd = m->cgroup_fd;
         p->monitor_pidfd = m->monitor_pidfd;
-        p->term = p->console == CONSOLE_INTERACTIVE || p->console == CONSOLE_READ_ONLY ? (getenv("TERM") ?: "vt220")
-                                                                                       : "dumb";
+        p->term = p->console == CONSOLE_INTERACTIVE || p->console == CONSOLE_READ_ONLY
+                          ? (getenv("TERM") ?: "vt220")
+                          : "dumb";
         if (p->console == CONSOLE_INTERACTIVE && !isatty(STDIN_FILENO))
-                return log_error_errno(ENOTTY, "--console=interactive needs a terminal on standard input: use "
+                return log_error_errno(ENOTTY,
+                                       "--console=interactive needs a terminal on standard input: use "
                                        "--console=pipe");
         return 0;
 }
@@ -378,7 +399,8 @@ static int start_payload(Machine *m) {
                 break;
         }
         if (wait_pid(outer, &si) >= 0 && r >= 0 && exit_status_from_siginfo(&si) != 0)
-                r = log_error_errno(EPROTO, "the machine's setup failed (status %d)", exit_status_from_siginfo(&si));
+                r = log_error_errno(EPROTO, "the machine's setup failed (status %d)",
+                                    exit_status_from_siginfo(&si));
         if (r >= 0 && m->leader <= 0)
                 r = log_error_errno(EPROTO, "the machine's setup did not report its leader");
         return r;
@@ -493,20 +515,25 @@ int machine_run(const Settings *s, int *ret_status) {
         r = prepare_overlays(&m);
         if (r < 0)
                 return r;
-        r = write_state(&m); /* early, so a killed monitor's scratch dirs are found and removed */
-        if (r < 0)
-                return r;
+        if (m.overlays) {
+                /* Early, so a killed monitor's scratch dirs are found and removed. */
+                r = write_state(&m);
+                if (r < 0)
+                        return r;
+        }
 
         r = cgroup_machine_create(m.name, &m.cgroup, &m.cgroup_fd);
         if (r == -EOPNOTSUPP)
-                return log_error_errno(r, "this host has no cgroup2 file system (neither /sys/fs/cgroup nor "
+                return log_error_errno(r,
+                                       "this host has no cgroup2 file system (neither /sys/fs/cgroup nor "
                                        "/sys/fs/cgroup/unified): berth needs one for the machine's cgroup");
         if (r < 0)
                 return log_error_errno(r, "cannot create the cgroup of machine '%s': %m", m.name);
 
         m.monitor_pidfd = pidfd_open_pid(getpid());
         if (m.monitor_pidfd < 0)
-                return log_error_errno(m.monitor_pidfd, "cannot open a pidfd (Linux 5.3 or newer needed): %m");
+                return log_error_errno(m.monitor_pidfd,
+                                       "cannot open a pidfd (Linux 5.3 or newer needed): %m");
         r = prepare_payload(&m);
         if (r < 0)
                 return r;

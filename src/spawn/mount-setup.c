@@ -20,19 +20,21 @@
  * 2025 after real leaks). Entries the running kernel does not have are skipped; any other failure to
  * apply one aborts the start. */
 const char *const proc_masked_files[] = {
-        "kcore", "kallsyms", "keys", "sysrq-trigger", "timer_list", "latency_stats", "timer_stats",
-        "sched_debug", "interrupts", NULL,
+        "kcore",         "kallsyms",    "keys",        "sysrq-trigger", "timer_list",
+        "latency_stats", "timer_stats", "sched_debug", "interrupts",    NULL,
 };
 const char *const proc_masked_dirs[] = { "acpi", "asound", "scsi", NULL };
 const char *const proc_read_only[] = { "sys", "bus", "fs", "irq", NULL };
 const char *const sys_masked_dirs[] = {
-        "firmware", "kernel/security", "kernel/debug", "kernel/tracing", "kernel/config", "fs/selinux",
-        "fs/bpf", "fs/pstore", "devices/virtual/powercap", "dev/block", NULL,
+        "firmware",   "kernel/security", "kernel/debug", "kernel/tracing",           "kernel/config",
+        "fs/selinux", "fs/bpf",          "fs/pstore",    "devices/virtual/powercap", "dev/block",
+        NULL,
 };
 
 #define MS_LOCKDOWN (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
-static int mount_on_fd(const char *what, int target_fd, const char *type, unsigned long flags, const char *data) {
+static int mount_on_fd(const char *what, int target_fd, const char *type, unsigned long flags,
+                       const char *data) {
         char p[FD_PATH_MAX];
         return RET_NERRNO(mount(what, fd_path(target_fd, p), type, flags, data));
 }
@@ -60,11 +62,13 @@ int mount_bind_root(const char *root, int sync_fd, int *ret_root_fd) {
 static int make_mount_point(int root_fd, const char *path, bool directory, mode_t mode, int sync_fd) {
         int fd = make_path_in_root(root_fd, path, directory, mode);
         if (fd < 0)
-                return sync_errorf(sync_fd, fd, "Failed to create the mount point '%s' in the tree: %m", path);
+                return sync_errorf(sync_fd, fd, "Failed to create the mount point '%s' in the tree: %m",
+                                   path);
         return fd;
 }
 
-static int mount_tmpfs_at(int root_fd, const char *path, unsigned long flags, const char *data, int sync_fd) {
+static int mount_tmpfs_at(int root_fd, const char *path, unsigned long flags, const char *data,
+                          int sync_fd) {
         _cleanup_close_ int mp = -EBADF;
         int r;
 
@@ -130,20 +134,21 @@ int mount_setup_dev(int root_fd, bool console, int sync_fd, int *ret_console_mas
                 const char *name;
                 unsigned major, minor;
         } nodes[] = {
-                { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+                { "null", 1, 3 },   { "zero", 1, 5 },    { "full", 1, 7 },
                 { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
         };
         static const struct {
                 const char *name, *target;
         } links[] = {
-                { "ptmx", "pts/ptmx" }, { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
-                { "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+                { "ptmx", "pts/ptmx" },          { "fd", "/proc/self/fd" },
+                { "stdin", "/proc/self/fd/0" },  { "stdout", "/proc/self/fd/1" },
+                { "stderr", "/proc/self/fd/2" },
         };
         _cleanup_close_ int dev = -EBADF, pts = -EBADF, shm = -EBADF;
         int r;
 
-        r = mount_tmpfs_at(root_fd, "/dev", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME, "mode=0755,size=4m,nr_inodes=64k",
-                           sync_fd);
+        r = mount_tmpfs_at(root_fd, "/dev", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME,
+                           "mode=0755,size=4m,nr_inodes=64k", sync_fd);
         if (r < 0)
                 return r;
         dev = open_in_root(root_fd, "/dev", O_DIRECTORY | O_RDONLY, 0);
@@ -151,7 +156,8 @@ int mount_setup_dev(int root_fd, bool console, int sync_fd, int *ret_console_mas
                 return sync_errorf(sync_fd, dev, "Failed to open the machine's /dev: %m");
 
         for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
-                r = make_device_node(dev, nodes[i].name, 0666, makedev(nodes[i].major, nodes[i].minor), sync_fd);
+                r = make_device_node(dev, nodes[i].name, 0666, makedev(nodes[i].major, nodes[i].minor),
+                                     sync_fd);
                 if (r < 0)
                         return r;
         }
@@ -159,13 +165,15 @@ int mount_setup_dev(int root_fd, bool console, int sync_fd, int *ret_console_mas
                 if (symlinkat(links[i].target, dev, links[i].name) < 0)
                         return sync_errorf(sync_fd, errno, "Failed to create /dev/%s: %m", links[i].name);
 
-        if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0 || mkdirat(dev, "mqueue", 0755) < 0)
+        if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0 ||
+            mkdirat(dev, "mqueue", 0755) < 0)
                 return sync_errorf(sync_fd, errno, "Failed to create directories in /dev: %m");
         pts = openat(dev, "pts", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (pts < 0)
                 return sync_errorf(sync_fd, errno, "Failed to open /dev/pts: %m");
         /* gid=5 is the tty group on every distribution that has one. */
-        r = mount_on_fd("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+        r = mount_on_fd("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC,
+                        "newinstance,ptmxmode=0666,mode=0620,gid=5");
         if (r < 0)
                 return sync_errorf(sync_fd, r, "Failed to mount a new devpts instance on /dev/pts: %m");
         shm = openat(dev, "shm", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -205,7 +213,8 @@ int mount_setup_run(int root_fd, int sync_fd) {
         _cleanup_close_ int run = -EBADF, host = -EBADF, cm = -EBADF;
         int r;
 
-        r = mount_tmpfs_at(root_fd, "/run", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755,size=20%", sync_fd);
+        r = mount_tmpfs_at(root_fd, "/run", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755,size=20%",
+                           sync_fd);
         if (r < 0)
                 return r;
         run = open_in_root(root_fd, "/run", O_DIRECTORY | O_RDONLY, 0);
@@ -252,14 +261,16 @@ static int mount_custom_bind(int root_fd, const CustomMount *m, int sync_fd) {
                 return dst;
 
         /* The new mount API binds fd to fd, and makes an rbind read-only all the way down. */
-        tree = (int) syscall(SYS_open_tree, src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
+        tree = (int) syscall(SYS_open_tree, src, "",
+                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
         if (tree < 0)
                 return sync_errorf(sync_fd, errno, "Failed to clone the mount at '%s': %m", m->source);
         if (m->read_only &&
             syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) < 0)
                 return sync_errorf(sync_fd, errno, "Failed to make the bind mount of '%s' read-only: %m",
                                    m->source);
-        if (syscall(SYS_move_mount, tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        if (syscall(SYS_move_mount, tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+            0)
                 return sync_errorf(sync_fd, errno, "Failed to bind mount '%s' on '%s': %m", m->source,
                                    m->destination);
         return 0;
@@ -286,8 +297,8 @@ static int mount_custom_overlay(int root_fd, const CustomMount *m, const Overlay
                         goto finish;
                 }
                 lowers[n_lowers++] = fd;
-                len += (size_t) snprintf(opts + len, sizeof(opts) - len, "%s%s", i == strv_length(m->lower) ? "" : ":",
-                                         fd_path(fd, p));
+                len += (size_t) snprintf(opts + len, sizeof(opts) - len, "%s%s",
+                                         i == strv_length(m->lower) ? "" : ":", fd_path(fd, p));
         }
 
         if (!m->read_only) {
@@ -296,12 +307,15 @@ static int mount_custom_overlay(int root_fd, const CustomMount *m, const Overlay
 
                         /* A throwaway upper: a tmpfs over the scratch dir, in our mount namespace only. */
                         if (mount("tmpfs", o->work, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
-                                r = sync_errorf(sync_fd, errno, "Failed to mount a tmpfs for the overlay's upper dir: %m");
+                                r = sync_errorf(sync_fd, errno,
+                                                "Failed to mount a tmpfs for the overlay's upper dir: %m");
                                 goto finish;
                         }
                         scratch = open(o->work, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-                        if (scratch < 0 || mkdirat(scratch, "upper", 0755) < 0 || mkdirat(scratch, "work", 0700) < 0) {
-                                r = sync_errorf(sync_fd, errno, "Failed to prepare the overlay's scratch dirs: %m");
+                        if (scratch < 0 || mkdirat(scratch, "upper", 0755) < 0 ||
+                            mkdirat(scratch, "work", 0700) < 0) {
+                                r = sync_errorf(sync_fd, errno,
+                                                "Failed to prepare the overlay's scratch dirs: %m");
                                 goto finish;
                         }
                         upper = openat(scratch, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -346,7 +360,8 @@ int mount_setup_custom(int root_fd, const Settings *s, const OverlayDirs *overla
                         r = mount_custom_bind(root_fd, m, sync_fd);
                         break;
                 case CUSTOM_MOUNT_TMPFS:
-                        r = mount_tmpfs_at(root_fd, m->destination, MS_NOSUID | MS_NODEV, m->options, sync_fd);
+                        r = mount_tmpfs_at(root_fd, m->destination, MS_NOSUID | MS_NODEV, m->options,
+                                           sync_fd);
                         break;
                 case CUSTOM_MOUNT_OVERLAY:
                         r = mount_custom_overlay(root_fd, m, &overlays[i], sync_fd);
@@ -368,7 +383,8 @@ int mount_root_read_only(int root_fd, int sync_fd) {
         return 0;
 }
 
-static int mask_entries(int dir_fd, const char *dir_name, const char *const *names, bool directories, int sync_fd) {
+static int mask_entries(int dir_fd, const char *dir_name, const char *const *names, bool directories,
+                        int sync_fd) {
         for (const char *const *n = names; *n; n++) {
                 _cleanup_close_ int t = -EBADF;
                 int r;
@@ -377,7 +393,8 @@ static int mask_entries(int dir_fd, const char *dir_name, const char *const *nam
                 if (t < 0) {
                         if (errno == ENOENT)
                                 continue; /* this kernel does not have it: nothing to hide */
-                        return sync_errorf(sync_fd, errno, "Failed to open %s/%s to mask it: %m", dir_name, *n);
+                        return sync_errorf(sync_fd, errno, "Failed to open %s/%s to mask it: %m", dir_name,
+                                           *n);
                 }
                 if (directories)
                         r = mount_on_fd("tmpfs", t, "tmpfs", MS_RDONLY | MS_LOCKDOWN, "mode=0555,size=0");
@@ -391,9 +408,11 @@ static int mask_entries(int dir_fd, const char *dir_name, const char *const *nam
 
 static int bind_read_only(int dir_fd, const char *dir_name, const char *name, int sync_fd) {
         _cleanup_close_ int tree = -EBADF, t = -EBADF;
-        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                               MOUNT_ATTR_NOEXEC };
 
-        tree = (int) syscall(SYS_open_tree, dir_fd, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+        tree = (int) syscall(SYS_open_tree, dir_fd, name,
+                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
         if (tree < 0) {
                 if (errno == ENOENT)
                         return 0;
@@ -437,8 +456,8 @@ int mount_setup_proc(int root_fd, bool private_network, int sync_fd) {
         }
         if (net >= 0) {
                 _cleanup_close_ int t = openat(proc, "sys/net", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-                if (t < 0 ||
-                    syscall(SYS_move_mount, net, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                if (t < 0 || syscall(SYS_move_mount, net, "", t, "",
+                                     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                         return sync_errorf(sync_fd, errno, "Failed to mount /proc/sys/net writable: %m");
         }
         r = mask_entries(proc, "/proc", proc_masked_files, false, sync_fd);

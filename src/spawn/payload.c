@@ -30,10 +30,10 @@
 #endif
 
 /* Reports why a child cannot go on, and ends it. */
-#define fail(sync_fd, ...)                                                                                 \
-        do {                                                                                               \
-                (void) sync_errorf(sync_fd, __VA_ARGS__);                                                  \
-                _exit(EXIT_FAILURE);                                                                       \
+#define fail(sync_fd, ...)                                \
+        do {                                              \
+                (void) sync_errorf(sync_fd, __VA_ARGS__); \
+                _exit(EXIT_FAILURE);                      \
         } while (0)
 
 /* Signals the reaper passes on to the command. */
@@ -55,7 +55,8 @@ static int loopback_up(int sync_fd) {
 
         fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
-                return sync_errorf(sync_fd, errno, "Failed to open a socket in the machine's network namespace: %m");
+                return sync_errorf(sync_fd, errno,
+                                   "Failed to open a socket in the machine's network namespace: %m");
         if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
                 return sync_errorf(sync_fd, errno, "Failed to read the loopback device's flags: %m");
         ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
@@ -95,7 +96,8 @@ static int lookup_user(const Settings *s, UserRecord *ret, gid_t *groups, size_t
                 if (!s->user)
                         return 0; /* root without a passwd entry: HOME=/ and no more */
                 if (r == -ESRCH || r == -ENOENT)
-                        return sync_errorf(sync_fd, ESRCH, "User '%s' not found in the machine's /etc/passwd", s->user);
+                        return sync_errorf(sync_fd, ESRCH,
+                                           "User '%s' not found in the machine's /etc/passwd", s->user);
                 return sync_errorf(sync_fd, r, "Failed to read the machine's /etc/passwd: %m");
         }
         if (read_small_file_at(AT_FDCWD, "/etc/group", USER_DB_SIZE_MAX, &group, NULL) >= 0) {
@@ -171,7 +173,7 @@ static _Noreturn void exec_command(const Payload *p, int sync_fd) {
         wd = s->working_directory ?: "/";
         if (chdir(wd) < 0)
                 fail(sync_fd, errno, "Failed to change to the working directory '%s' in the machine: %m",
-                                  wd);
+                     wd);
 
         /* Only stdin, stdout and stderr go to the command; the sync socket is O_CLOEXEC and stays
          * until exec succeeds, so a failure can still be reported. */
@@ -185,10 +187,13 @@ static _Noreturn void exec_command(const Payload *p, int sync_fd) {
                 char text[SYNC_TEXT_MAX];
                 errno = -r;
                 if (status == 127)
-                        snprintf(text, sizeof(text), "Command '%s' not found in the machine (PATH inside is searched "
-                                 "for names without '/')", argv[0]);
+                        snprintf(text, sizeof(text),
+                                 "Command '%s' not found in the machine (PATH inside is searched "
+                                 "for names without '/')",
+                                 argv[0]);
                 else
-                        snprintf(text, sizeof(text), "Command '%s' cannot be executed in the machine: %m", argv[0]);
+                        snprintf(text, sizeof(text), "Command '%s' cannot be executed in the machine: %m",
+                                 argv[0]);
                 (void) sync_send(sync_fd, SYNC_EXEC_FAILED, -r, status, text, -EBADF);
         }
         _exit(status);

@@ -7,13 +7,13 @@
 
 /* Everything the children need, prepared by the monitor before it clones: the children only read it. */
 typedef struct OverlayDirs {
-        char *work;              /* a directory the monitor made for the work dir (or NULL) */
-        bool temporary_upper;    /* work is a scratch dir to cover with a tmpfs holding upper/ and work/ */
+        char *work;           /* a directory the monitor made for the work dir (or NULL) */
+        bool temporary_upper; /* work is a scratch dir to cover with a tmpfs holding upper/ and work/ */
 } OverlayDirs;
 
 typedef struct Payload {
         const Settings *settings;
-        const char *root;        /* the tree, an absolute host path */
+        const char *root; /* the tree, an absolute host path */
         const char *machine_name;
         const char *hostname;
         const char *uuid;
@@ -21,11 +21,11 @@ typedef struct Payload {
         uint64_t capabilities;
         SeccompProgram seccomp;
         SeccompProgram seccomp_tty;
-        OverlayDirs *overlays;   /* parallel to settings->mounts */
-        int cgroup_fd;           /* the payload's cgroup, for CLONE_INTO_CGROUP */
-        int monitor_pidfd;       /* to notice a monitor that died before PDEATHSIG was armed */
-        int sync_fd;             /* the children's end */
-        const char *term;        /* TERM for the command */
+        OverlayDirs *overlays; /* parallel to settings->mounts */
+        int cgroup_fd;         /* the payload's cgroup, for CLONE_INTO_CGROUP */
+        int monitor_pidfd;     /* to notice a monitor that died before PDEATHSIG was armed */
+        int sync_fd;           /* the children's end */
+        const char *term;      /* TERM for the command */
 } Payload;
 
 /* The outer child: runs in a new mount namespace, still in the host's user namespace, builds the mount

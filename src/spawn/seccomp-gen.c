@@ -9,8 +9,8 @@
 static int print_program(const char *name, const SeccompProgram *p) {
         printf("const struct sock_filter %s[] = {\n", name);
         for (size_t i = 0; i < p->n_insns; i++)
-                printf("        { 0x%04x, %u, %u, 0x%08x },\n", p->insns[i].code, p->insns[i].jt, p->insns[i].jf,
-                       p->insns[i].k);
+                printf("        { 0x%04x, %u, %u, 0x%08x },\n", p->insns[i].code, p->insns[i].jt,
+                       p->insns[i].jf, p->insns[i].k);
         printf("};\nconst size_t %s_len = %zu;\n\n", name, p->n_insns);
         return 0;
 }
@@ -19,7 +19,8 @@ int main(void) {
         SeccompProgram machine = {}, tty = {};
         const char *bad = NULL;
 
-        if (seccomp_program_compile_machine(NULL, NULL, &machine, &bad) < 0 || seccomp_program_compile_tty(&tty) < 0) {
+        if (seccomp_program_compile_machine(NULL, NULL, &machine, &bad) < 0 ||
+            seccomp_program_compile_tty(&tty) < 0) {
                 fprintf(stderr, "berth-seccomp-gen: failed to compile the default filters\n");
                 return 1;
         }

@@ -15,14 +15,8 @@
 #include "seccomp-groups.h"
 
 static const char *const group_aio[] = {
-        "io_cancel",
-        "io_destroy",
-        "io_getevents",
-        "io_pgetevents",
-        "io_pgetevents_time64",
-        "io_setup",
-        "io_submit",
-        NULL
+        "io_cancel", "io_destroy", "io_getevents", "io_pgetevents", "io_pgetevents_time64",
+        "io_setup",  "io_submit",  NULL,
 };
 
 static const char *const group_basic_io[] = {
@@ -55,47 +49,28 @@ static const char *const group_basic_io[] = {
         "vmsplice",
         "write",
         "writev",
-        NULL
+        NULL,
 };
 
 static const char *const group_chown[] = {
-        "chown",
-        "chown32",
-        "fchown",
-        "fchown32",
-        "fchownat",
-        "lchown",
-        "lchown32",
-        NULL
+        "chown", "chown32", "fchown", "fchown32", "fchownat", "lchown", "lchown32", NULL,
 };
 
 /* Only the calls that *change* a clock. Reading clocks is in @default. */
 static const char *const group_clock[] = {
-        "adjtimex",
-        "clock_adjtime",
-        "clock_adjtime64",
-        "clock_settime",
-        "clock_settime64",
-        "settimeofday",
-        "stime",
-        NULL
+        "adjtimex",        "clock_adjtime", "clock_adjtime64", "clock_settime",
+        "clock_settime64", "settimeofday",  "stime",           NULL,
 };
 
 static const char *const group_cpu_emulation[] = {
         "modify_ldt",
         "vm86",
         "vm86old",
-        NULL
+        NULL,
 };
 
 static const char *const group_debug[] = {
-        "kcmp",
-        "lookup_dcookie",
-        "perf_event_open",
-        "process_vm_readv",
-        "process_vm_writev",
-        "ptrace",
-        NULL
+        "kcmp", "lookup_dcookie", "perf_event_open", "process_vm_readv", "process_vm_writev", "ptrace", NULL,
 };
 
 static const char *const group_default[] = {
@@ -172,7 +147,7 @@ static const char *const group_default[] = {
         "time",
         "ugetrlimit",
         "uname",
-        NULL
+        NULL,
 };
 
 static const char *const group_file_system[] = {
@@ -260,26 +235,13 @@ static const char *const group_file_system[] = {
         "utimensat",
         "utimensat_time64",
         "utimes",
-        NULL
+        NULL,
 };
 
 static const char *const group_io_event[] = {
-        "_newselect",
-        "epoll_create",
-        "epoll_create1",
-        "epoll_ctl",
-        "epoll_pwait",
-        "epoll_pwait2",
-        "epoll_wait",
-        "eventfd",
-        "eventfd2",
-        "poll",
-        "ppoll",
-        "ppoll_time64",
-        "pselect6",
-        "pselect6_time64",
-        "select",
-        NULL
+        "_newselect", "epoll_create",    "epoll_create1", "epoll_ctl", "epoll_pwait", "epoll_pwait2",
+        "epoll_wait", "eventfd",         "eventfd2",      "poll",      "ppoll",       "ppoll_time64",
+        "pselect6",   "pselect6_time64", "select",        NULL,
 };
 
 /* Kept apart from @aio so that a later change can drop io_uring from the default policy by itself. */
@@ -287,11 +249,11 @@ static const char *const group_io_uring[] = {
         "io_uring_enter",
         "io_uring_register",
         "io_uring_setup",
-        NULL
+        NULL,
 };
 
 static const char *const group_ipc[] = {
-        "ipc",                          /* i386 multiplexer for the SysV calls below */
+        "ipc", /* i386 multiplexer for the SysV calls below */
         "mq_getsetattr",
         "mq_notify",
         "mq_open",
@@ -315,121 +277,66 @@ static const char *const group_ipc[] = {
         "shmctl",
         "shmdt",
         "shmget",
-        NULL
+        NULL,
 };
 
 static const char *const group_keyring[] = {
         "add_key",
         "keyctl",
         "request_key",
-        NULL
+        NULL,
 };
 
 static const char *const group_memlock[] = {
         /* Secret memory is unmapped from the kernel's direct map and cannot be swapped; it is accounted
          * like locked memory. */
-        "memfd_secret",
-        "mlock",
-        "mlock2",
-        "mlockall",
-        "munlock",
-        "munlockall",
-        NULL
+        "memfd_secret", "mlock", "mlock2", "mlockall", "munlock", "munlockall", NULL,
 };
 
 static const char *const group_module[] = {
         "delete_module",
         "finit_module",
         "init_module",
-        NULL
+        NULL,
 };
 
 static const char *const group_mount[] = {
-        "chroot",
-        "fsconfig",
-        "fsmount",
-        "fsopen",
-        "fspick",
-        "mount",
-        "mount_setattr",
-        "move_mount",
-        "open_tree",
-        "pivot_root",
-        "umount",                       /* i386 only: the old one-argument umount */
-        "umount2",
-        NULL
+        "chroot",        "fsconfig",   "fsmount",   "fsopen",     "fspick", "mount",
+        "mount_setattr", "move_mount", "open_tree", "pivot_root", "umount", /* i386 only: the old
+                                                                               one-argument umount */
+        "umount2",       NULL,
 };
 
 static const char *const group_network_io[] = {
-        "accept",
-        "accept4",
-        "bind",
-        "connect",
-        "getpeername",
-        "getsockname",
-        "getsockopt",
-        "listen",
-        "recvfrom",
-        "recvmmsg",
-        "recvmmsg_time64",
-        "recvmsg",
-        "sendmmsg",
-        "sendmsg",
-        "sendto",
-        "setsockopt",
-        "shutdown",
-        "socket",
-        "socketcall",                   /* i386 multiplexer that older 32-bit libcs use for all of these */
-        "socketpair",
-        NULL
+        "accept",          "accept4",    "bind",     "connect",    "getpeername",
+        "getsockname",     "getsockopt", "listen",   "recvfrom",   "recvmmsg",
+        "recvmmsg_time64", "recvmsg",    "sendmmsg", "sendmsg",    "sendto",
+        "setsockopt",      "shutdown",   "socket",   "socketcall", /* i386 multiplexer that older 32-bit
+                                                                      libcs use for all of these */
+        "socketpair",      NULL,
 };
 
 /* Calls the kernel no longer implements (they return ENOSYS anyway), placeholders that never had an
  * implementation, and deprecated interfaces nothing current uses. */
 static const char *const group_obsolete[] = {
-        "_sysctl",                      /* removed in 5.5 */
-        "afs_syscall",
-        "bdflush",
-        "break",
-        "create_module",                /* removed in 2.6 */
-        "epoll_ctl_old",
-        "epoll_wait_old",
-        "ftime",
-        "get_kernel_syms",              /* removed in 2.6 */
-        "getpmsg",
-        "gtty",
-        "idle",
-        "lock",
-        "mpx",
-        "nfsservctl",                   /* removed in 3.1 */
-        "oldfstat",
-        "oldlstat",
-        "oldolduname",
-        "oldstat",
-        "olduname",
-        "prof",
-        "profil",
-        "putpmsg",
-        "query_module",                 /* removed in 2.6 */
-        "readdir",
-        "security",
-        "sgetmask",
-        "ssetmask",
-        "stty",
-        "sysfs",
-        "tuxcall",
-        "ulimit",
-        "uselib",
-        "ustat",
-        "vserver",
-        NULL
+        "_sysctl",                                                           /* removed in 5.5 */
+        "afs_syscall",   "bdflush",        "break",       "create_module",   /* removed in 2.6 */
+        "epoll_ctl_old", "epoll_wait_old", "ftime",       "get_kernel_syms", /* removed in 2.6 */
+        "getpmsg",       "gtty",           "idle",        "lock",
+        "mpx",           "nfsservctl", /* removed in 3.1 */
+        "oldfstat",      "oldlstat",       "oldolduname", "oldstat",
+        "olduname",      "prof",           "profil",      "putpmsg",
+        "query_module", /* removed in 2.6 */
+        "readdir",       "security",       "sgetmask",    "ssetmask",
+        "stty",          "sysfs",          "tuxcall",     "ulimit",
+        "uselib",        "ustat",          "vserver",     NULL,
 };
 
 static const char *const group_pkey[] = {
         "pkey_alloc",
         "pkey_free",
         "pkey_mprotect",
-        NULL
+        NULL,
 };
 
 /* Calls that need a capability of the initial user namespace or act on the whole system. */
@@ -445,7 +352,7 @@ static const char *const group_privileged[] = {
         "sethostname",
         "syslog",
         "vhangup",
-        NULL
+        NULL,
 };
 
 static const char *const group_process[] = {
@@ -479,20 +386,20 @@ static const char *const group_process[] = {
         "wait4",
         "waitid",
         "waitpid",
-        NULL
+        NULL,
 };
 
 static const char *const group_raw_io[] = {
         "ioperm",
         "iopl",
-        NULL
+        NULL,
 };
 
 static const char *const group_reboot[] = {
         "kexec_file_load",
         "kexec_load",
         "reboot",
-        NULL
+        NULL,
 };
 
 /* Scheduling, priorities, resource usage and NUMA memory policy. */
@@ -521,72 +428,36 @@ static const char *const group_resources[] = {
         "set_mempolicy_home_node",
         "setpriority",
         "setrlimit",
-        NULL
+        NULL,
 };
 
 static const char *const group_sandbox[] = {
-        "landlock_add_rule",
-        "landlock_create_ruleset",
-        "landlock_restrict_self",
-        "seccomp",
-        NULL
+        "landlock_add_rule", "landlock_create_ruleset", "landlock_restrict_self", "seccomp", NULL,
 };
 
 static const char *const group_setuid[] = {
-        "setfsgid",
-        "setfsgid32",
-        "setfsuid",
-        "setfsuid32",
-        "setgid",
-        "setgid32",
-        "setgroups",
-        "setgroups32",
-        "setregid",
-        "setregid32",
-        "setresgid",
-        "setresgid32",
-        "setresuid",
-        "setresuid32",
-        "setreuid",
-        "setreuid32",
-        "setuid",
-        "setuid32",
-        NULL
+        "setfsgid",    "setfsgid32", "setfsuid",   "setfsuid32", "setgid",      "setgid32",  "setgroups",
+        "setgroups32", "setregid",   "setregid32", "setresgid",  "setresgid32", "setresuid", "setresuid32",
+        "setreuid",    "setreuid32", "setuid",     "setuid32",   NULL,
 };
 
 /* Handling signals in the calling process. Sending signals to others is in @process. */
 static const char *const group_signal[] = {
-        "rt_sigaction",
-        "rt_sigpending",
-        "rt_sigprocmask",
-        "rt_sigsuspend",
-        "rt_sigtimedwait",
-        "rt_sigtimedwait_time64",
-        "sigaction",
-        "sigaltstack",
-        "signal",
-        "signalfd",
-        "signalfd4",
-        "sigpending",
-        "sigprocmask",
-        "sigsuspend",
-        NULL
+        "rt_sigaction",  "rt_sigpending",   "rt_sigprocmask",
+        "rt_sigsuspend", "rt_sigtimedwait", "rt_sigtimedwait_time64",
+        "sigaction",     "sigaltstack",     "signal",
+        "signalfd",      "signalfd4",       "sigpending",
+        "sigprocmask",   "sigsuspend",      NULL,
 };
 
 static const char *const group_swap[] = {
         "swapoff",
         "swapon",
-        NULL
+        NULL,
 };
 
 static const char *const group_sync[] = {
-        "fdatasync",
-        "fsync",
-        "msync",
-        "sync",
-        "sync_file_range",
-        "syncfs",
-        NULL
+        "fdatasync", "fsync", "msync", "sync", "sync_file_range", "syncfs", NULL,
 };
 
 static const char *const group_timer[] = {
@@ -605,81 +476,55 @@ static const char *const group_timer[] = {
         "timerfd_gettime64",
         "timerfd_settime",
         "timerfd_settime64",
-        NULL
+        NULL,
 };
 
 /* Kept on its own so that a later change can drop userfaultfd from the default policy by itself. */
 static const char *const group_uffd[] = {
         "userfaultfd",
-        NULL
+        NULL,
 };
 
 static const char *const group_known[] = {
-        "@aio",
-        "@basic-io",
-        "@chown",
-        "@clock",
-        "@cpu-emulation",
-        "@debug",
-        "@default",
-        "@file-system",
-        "@io-event",
-        "@io-uring",
-        "@ipc",
-        "@keyring",
-        "@memlock",
-        "@module",
-        "@mount",
-        "@network-io",
-        "@obsolete",
-        "@pkey",
-        "@privileged",
-        "@process",
-        "@raw-io",
-        "@reboot",
-        "@resources",
-        "@sandbox",
-        "@setuid",
-        "@signal",
-        "@swap",
-        "@sync",
-        "@timer",
-        "@uffd",
-        NULL
+        "@aio",         "@basic-io",   "@chown",    "@clock",  "@cpu-emulation", "@debug",   "@default",
+        "@file-system", "@io-event",   "@io-uring", "@ipc",    "@keyring",       "@memlock", "@module",
+        "@mount",       "@network-io", "@obsolete", "@pkey",   "@privileged",    "@process", "@raw-io",
+        "@reboot",      "@resources",  "@sandbox",  "@setuid", "@signal",        "@swap",    "@sync",
+        "@timer",       "@uffd",       NULL,
 };
 
 const SyscallGroup syscall_groups[] = {
-        { "@aio",           "Asynchronous I/O (io_setup() and friends)",            group_aio           },
-        { "@basic-io",      "Reading, writing and managing file descriptors",       group_basic_io      },
-        { "@chown",         "Changing file ownership",                              group_chown         },
-        { "@clock",         "Setting and adjusting the system clock",               group_clock         },
-        { "@cpu-emulation", "Emulating other CPU modes (LDT, virtual 8086 mode)",   group_cpu_emulation },
-        { "@debug",         "Debugging, tracing and profiling other processes",     group_debug         },
-        { "@default",       "What nearly every program needs to run",               group_default       },
-        { "@file-system",   "Files, directories, links, xattrs and inotify",        group_file_system   },
-        { "@io-event",      "Waiting for events (poll, select, epoll, eventfd)",    group_io_event      },
-        { "@io-uring",      "io_uring asynchronous I/O",                            group_io_uring      },
-        { "@ipc",           "Pipes, SysV IPC and POSIX message queues",             group_ipc           },
-        { "@keyring",       "The kernel key retention service",                     group_keyring       },
-        { "@memlock",       "Locking memory into RAM",                              group_memlock       },
-        { "@module",        "Loading and unloading kernel modules",                 group_module        },
-        { "@mount",         "Mounting, unmounting and changing the root directory", group_mount         },
-        { "@network-io",    "Sockets",                                              group_network_io    },
-        { "@obsolete",      "Removed, unimplemented or long deprecated calls",      group_obsolete      },
-        { "@pkey",          "Memory protection keys",                               group_pkey          },
-        { "@privileged",    "Calls needing system-wide privileges",                 group_privileged    },
-        { "@process",       "Process creation and control, namespaces, kill()",     group_process       },
-        { "@raw-io",        "Direct access to I/O ports",                           group_raw_io        },
-        { "@reboot",        "Rebooting and loading a new kernel",                   group_reboot        },
-        { "@resources",     "Scheduling, priorities, resource use, NUMA policy",    group_resources     },
-        { "@sandbox",       "Setting up sandboxes (seccomp, Landlock)",             group_sandbox       },
-        { "@setuid",        "Changing user and group credentials",                  group_setuid        },
-        { "@signal",        "Handling signals in the calling process",              group_signal        },
-        { "@swap",          "Enabling and disabling swap",                          group_swap          },
-        { "@sync",          "Flushing data to storage",                             group_sync          },
-        { "@timer",         "Interval timers, POSIX timers and timerfds",           group_timer         },
-        { "@uffd",          "userfaultfd()",                                        group_uffd          },
-        { "@known",         "All system calls in any group",                        group_known         },
+        { "@aio", "Asynchronous I/O (io_setup() and friends)", group_aio },
+        { "@basic-io", "Reading, writing and managing file descriptors", group_basic_io },
+        { "@chown", "Changing file ownership", group_chown },
+        { "@clock", "Setting and adjusting the system clock", group_clock },
+        { "@cpu-emulation", "Emulating other CPU modes (LDT, virtual 8086 mode)", group_cpu_emulation },
+        { "@debug", "Debugging, tracing and profiling other processes", group_debug },
+        { "@default", "What nearly every program needs to run", group_default },
+        { "@file-system", "Files, directories, links, xattrs and inotify", group_file_system },
+        { "@io-event", "Waiting for events (poll, select, epoll, eventfd)", group_io_event },
+        { "@io-uring", "io_uring asynchronous I/O", group_io_uring },
+        { "@ipc", "Pipes, SysV IPC and POSIX message queues", group_ipc },
+        { "@keyring", "The kernel key retention service", group_keyring },
+        { "@memlock", "Locking memory into RAM", group_memlock },
+        { "@module", "Loading and unloading kernel modules", group_module },
+        { "@mount", "Mounting, unmounting and changing the root directory", group_mount },
+        { "@network-io", "Sockets", group_network_io },
+        { "@obsolete", "Removed, unimplemented or long deprecated calls", group_obsolete },
+        { "@pkey", "Memory protection keys", group_pkey },
+        { "@privileged", "Calls needing system-wide privileges", group_privileged },
+        { "@process", "Process creation and control, namespaces, kill()", group_process },
+        { "@raw-io", "Direct access to I/O ports", group_raw_io },
+        { "@reboot", "Rebooting and loading a new kernel", group_reboot },
+        { "@resources", "Scheduling, priorities, resource use, NUMA policy", group_resources },
+        { "@sandbox", "Setting up sandboxes (seccomp, Landlock)", group_sandbox },
+        { "@setuid", "Changing user and group credentials", group_setuid },
+        { "@signal", "Handling signals in the calling process", group_signal },
+        { "@swap", "Enabling and disabling swap", group_swap },
+        { "@sync", "Flushing data to storage", group_sync },
+        { "@timer", "Interval timers, POSIX timers and timerfds", group_timer },
+        { "@uffd", "userfaultfd()", group_uffd },
+        { "@known", "All system calls in any group", group_known },
 };
 
 const size_t syscall_groups_count = sizeof(syscall_groups) / sizeof(syscall_groups[0]);
@@ -741,7 +586,7 @@ const char *const syscall_default_allow[] = {
         "sethostname",
         "vhangup",
 
-        NULL
+        NULL,
 };
 
 /* Blocked with EPERM so that programs see "not permitted" rather than "not implemented" and fall back
@@ -759,7 +604,7 @@ const char *const syscall_default_deny[] = {
         "open_by_handle_at",
         "quotactl",
         "quotactl_fd",
-        "syslog",                       /* the kernel log is not namespaced */
+        "syslog", /* the kernel log is not namespaced */
 
         /* @debug */
         "lookup_dcookie",
@@ -801,5 +646,5 @@ const char *const syscall_default_deny[] = {
         "nfsservctl",
         "uselib",
 
-        NULL
+        NULL,
 };

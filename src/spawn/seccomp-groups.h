@@ -12,9 +12,9 @@
 #include <stddef.h>
 
 typedef struct SyscallGroup {
-        const char *name;               /* "@basic-io" */
-        const char *help;               /* one-line description */
-        const char *const *syscalls;    /* NULL-terminated; entries are syscall names or "@group" references */
+        const char *name;            /* "@basic-io" */
+        const char *help;            /* one-line description */
+        const char *const *syscalls; /* NULL-terminated; entries are syscall names or "@group" references */
 } SyscallGroup;
 
 extern const SyscallGroup syscall_groups[];

@@ -8,11 +8,11 @@
  * a file descriptor may ride along. */
 
 typedef enum SyncType {
-        SYNC_CONSOLE = 1,  /* outer → monitor: the console's pty master (fd) */
-        SYNC_INNER_PID,    /* outer → monitor: value = the inner child's pid */
-        SYNC_READY,        /* inner → monitor: set up, about to start the command */
-        SYNC_ERROR,        /* any → monitor: error = errno, text = what failed */
-        SYNC_EXEC_FAILED,  /* command → monitor: error = errno, value = exit status, text */
+        SYNC_CONSOLE = 1, /* outer → monitor: the console's pty master (fd) */
+        SYNC_INNER_PID,   /* outer → monitor: value = the inner child's pid */
+        SYNC_READY,       /* inner → monitor: set up, about to start the command */
+        SYNC_ERROR,       /* any → monitor: error = errno, text = what failed */
+        SYNC_EXEC_FAILED, /* command → monitor: error = errno, value = exit status, text */
 } SyncType;
 
 #define SYNC_TEXT_MAX 1024

@@ -10,7 +10,7 @@ void user_record_done(UserRecord *u) {
         free(u->name);
         free(u->home);
         free(u->shell);
-        *u = (UserRecord) {};
+        *u = (UserRecord){};
 }
 
 /* Splits one line into at most n colon-separated fields, in place. Returns the number found. */
@@ -66,7 +66,7 @@ int user_record_find(const char *passwd_text, const char *spec, UserRecord *ret)
                         continue;
                 if (by_uid ? uid != want_uid : !streq(f[0], spec))
                         continue;
-                *ret = (UserRecord) {
+                *ret = (UserRecord){
                         .name = strdup(f[0]),
                         .uid = uid,
                         .gid = gid,
@@ -110,7 +110,8 @@ int user_groups_find(const char *group_text, const char *user, gid_t *groups, si
         return 0;
 }
 
-int environment_build(const UserRecord *u, const char *term, const char *uuid, char *const *extra, char ***ret) {
+int environment_build(const UserRecord *u, const char *term, const char *uuid, char *const *extra,
+                      char ***ret) {
         _cleanup_strv_free_ char **env = NULL;
         const char *defaults[] = {
                 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -123,13 +124,13 @@ int environment_build(const UserRecord *u, const char *term, const char *uuid, c
                 if (r < 0)
                         return r;
         }
-#define PUSH(k, v)                                                                                         \
-        do {                                                                                               \
-                char *_s = strjoin3(k, "=", v);                                                            \
-                if (!_s || strv_push(&env, _s) < 0) {                                                      \
-                        free(_s);                                                                          \
-                        return -ENOMEM;                                                                    \
-                }                                                                                          \
+#define PUSH(k, v)                                    \
+        do {                                          \
+                char *_s = strjoin3(k, "=", v);       \
+                if (!_s || strv_push(&env, _s) < 0) { \
+                        free(_s);                     \
+                        return -ENOMEM;               \
+                }                                     \
         } while (0)
         PUSH("TERM", term ?: "dumb");
         if (uuid)

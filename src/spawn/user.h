@@ -14,7 +14,7 @@ typedef struct UserRecord {
 } UserRecord;
 
 #define USER_DB_SIZE_MAX (8U * 1024U * 1024U)
-#define USER_GROUPS_MAX 64U
+#define USER_GROUPS_MAX  64U
 
 void user_record_done(UserRecord *u);
 
@@ -24,4 +24,5 @@ int user_record_find(const char *passwd_text, const char *spec, UserRecord *ret)
 int user_groups_find(const char *group_text, const char *user, gid_t *groups, size_t max, size_t *ret_n);
 
 /* The command's environment: the defaults, the user's, then extra (NAME=VALUE). */
-int environment_build(const UserRecord *u, const char *term, const char *uuid, char *const *extra, char ***ret);
+int environment_build(const UserRecord *u, const char *term, const char *uuid, char *const *extra,
+                      char ***ret);
