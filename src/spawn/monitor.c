@@ -320,7 +320,6 @@ static int prepare_payload(Machine *m) {
         p->console = console_mode_pick(s->console);
         p->capabilities = capability_machine_set(s);
         p->overlays = m->overlays;
-        p->cgroup_fd = m->cgroup_fd;
         p->monitor_pidfd = m->monitor_pidfd;
         p->term = p->console == CONSOLE_INTERACTIVE || p->console == CONSOLE_READ_ONLY
                           ? (getenv("TERM") ?: "vt220")
@@ -329,6 +328,18 @@ static int prepare_payload(Machine *m) {
                 return log_error_errno(ENOTTY,
                                        "--console=interactive needs a terminal on standard input: use "
                                        "--console=pipe");
+        return 0;
+}
+
+static int create_cgroup(Machine *m) {
+        int r = cgroup_machine_create(m->name, &m->cgroup, &m->cgroup_fd);
+
+        if (r == -EOPNOTSUPP)
+                return log_error_errno(r,
+                                       "this host has no cgroup2 file system (neither /sys/fs/cgroup nor "
+                                       "/sys/fs/cgroup/unified): berth needs one for the machine's cgroup");
+        if (r < 0)
+                return log_error_errno(r, "cannot create the cgroup of machine '%s': %m", m->name);
         return 0;
 }
 
@@ -350,6 +361,25 @@ static int start_payload(Machine *m) {
         if (outer == 0)
                 payload_outer_child(&m->payload);
         m->child_sync_fd = safe_close(m->child_sync_fd);
+
+        /* While the outer child builds the mounts, make the cgroup and the event loop: the outer child
+         * only needs the cgroup when it clones the inner child. */
+        r = create_cgroup(m);
+        if (r >= 0) {
+                r = sync_send(m->sync_fd, SYNC_CGROUP, 0, 0, NULL, m->cgroup_fd);
+                if (r < 0)
+                        log_error_errno(r, "cannot pass the cgroup to the machine's setup: %m");
+        }
+        if (r >= 0) {
+                r = sd_event_new(&m->event);
+                if (r < 0)
+                        log_error_errno(r, "cannot create the event loop: %m");
+        }
+        if (r < 0) {
+                (void) kill(outer, SIGKILL);
+                (void) wait_pid(outer, NULL);
+                return r;
+        }
 
         /* Collect what the children report until the inner child is ready, or until an error or EOF. */
         for (;;) {
@@ -497,8 +527,8 @@ int machine_run(const Settings *s, int *ret_status) {
         /* The monitor's steps (ARCHITECTURE.md):
          *   1. resolve the tree and the machine's name; take the name's lock, clean a stale namesake
          *   2. prepare: UUID, overlay scratch dirs, seccomp programs, capabilities, state file
-         *   3. the machine's cgroup
-         *   4. clone the outer child, which builds the mounts and clones the inner child (PID 1)
+         *   3. clone the outer child, which builds the mounts and clones the inner child (PID 1);
+         *   4. meanwhile make the machine's cgroup and hand it to the outer child
          *   5. wait for ready, record the leader, then run the event loop until PID 1 exits
          *   6. undo everything (machine_done) */
         r = resolve_tree(&m);
@@ -522,14 +552,6 @@ int machine_run(const Settings *s, int *ret_status) {
                         return r;
         }
 
-        r = cgroup_machine_create(m.name, &m.cgroup, &m.cgroup_fd);
-        if (r == -EOPNOTSUPP)
-                return log_error_errno(r,
-                                       "this host has no cgroup2 file system (neither /sys/fs/cgroup nor "
-                                       "/sys/fs/cgroup/unified): berth needs one for the machine's cgroup");
-        if (r < 0)
-                return log_error_errno(r, "cannot create the cgroup of machine '%s': %m", m.name);
-
         m.monitor_pidfd = pidfd_open_pid(getpid());
         if (m.monitor_pidfd < 0)
                 return log_error_errno(m.monitor_pidfd,
@@ -544,10 +566,6 @@ int machine_run(const Settings *s, int *ret_status) {
                 sigaddset(&mask, monitor_signals[i]);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return log_error_errno(errno, "cannot block signals: %m");
-        r = sd_event_new(&m.event);
-        if (r < 0)
-                return log_error_errno(r, "cannot create the event loop: %m");
-
         r = start_payload(&m);
         if (r < 0)
                 return r;

@@ -42,7 +42,7 @@ static int mount_on_fd(const char *what, int target_fd, const char *type, unsign
 int mount_make_private(int sync_fd) {
         /* Nothing we mount may travel back to the host, nor the host's later mounts into the machine. */
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-                return sync_errorf(sync_fd, errno, "Failed to make the mount tree private: %m");
+                return sync_errorf(sync_fd, errno, "cannot make the mount tree private: %m");
         return 0;
 }
 
@@ -51,10 +51,10 @@ int mount_bind_root(const char *root, int sync_fd, int *ret_root_fd) {
 
         /* pivot_root() wants a mount point: the tree bound onto itself, in our namespace only. */
         if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
-                return sync_errorf(sync_fd, errno, "Failed to bind mount the tree '%s': %m", root);
+                return sync_errorf(sync_fd, errno, "cannot bind mount the tree '%s': %m", root);
         fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
-                return sync_errorf(sync_fd, errno, "Failed to open the tree '%s': %m", root);
+                return sync_errorf(sync_fd, errno, "cannot open the tree '%s': %m", root);
         *ret_root_fd = fd;
         return 0;
 }
@@ -62,8 +62,7 @@ int mount_bind_root(const char *root, int sync_fd, int *ret_root_fd) {
 static int make_mount_point(int root_fd, const char *path, bool directory, mode_t mode, int sync_fd) {
         int fd = make_path_in_root(root_fd, path, directory, mode);
         if (fd < 0)
-                return sync_errorf(sync_fd, fd, "Failed to create the mount point '%s' in the tree: %m",
-                                   path);
+                return sync_errorf(sync_fd, fd, "cannot create the mount point '%s' in the tree: %m", path);
         return fd;
 }
 
@@ -77,7 +76,7 @@ static int mount_tmpfs_at(int root_fd, const char *path, unsigned long flags, co
                 return mp;
         r = mount_on_fd("tmpfs", mp, "tmpfs", flags, data);
         if (r < 0)
-                return sync_errorf(sync_fd, r, "Failed to mount a tmpfs on '%s': %m", path);
+                return sync_errorf(sync_fd, r, "cannot mount a tmpfs on '%s': %m", path);
         return 0;
 }
 
@@ -89,16 +88,16 @@ static int make_device_node(int dev_fd, const char *name, mode_t mode, dev_t dev
         if (mknodat(dev_fd, name, S_IFCHR | mode, devno) >= 0)
                 return 0;
         if (errno != EPERM)
-                return sync_errorf(sync_fd, errno, "Failed to create /dev/%s: %m", name);
+                return sync_errorf(sync_fd, errno, "cannot create /dev/%s: %m", name);
 
         /* Where device nodes cannot be made (a user namespace), bind the host's node. */
         fd = openat(dev_fd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0)
-                return sync_errorf(sync_fd, errno, "Failed to create /dev/%s: %m", name);
+                return sync_errorf(sync_fd, errno, "cannot create /dev/%s: %m", name);
         snprintf(host, sizeof(host), "/dev/%s", name);
         r = mount_on_fd(host, fd, NULL, MS_BIND, NULL);
         if (r < 0)
-                return sync_errorf(sync_fd, r, "Failed to bind mount %s: %m", host);
+                return sync_errorf(sync_fd, r, "cannot bind mount %s: %m", host);
         return 0;
 }
 
@@ -110,21 +109,21 @@ static int setup_console(int dev_fd, int sync_fd, int *ret_master) {
          * and the guest cannot reach other ptys. The monitor gets the master. */
         master = openat(dev_fd, "pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (master < 0)
-                return sync_errorf(sync_fd, errno, "Failed to allocate the console pty: %m");
+                return sync_errorf(sync_fd, errno, "cannot allocate the console pty: %m");
         if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
-                return sync_errorf(sync_fd, errno, "Failed to unlock the console pty: %m");
+                return sync_errorf(sync_fd, errno, "cannot unlock the console pty: %m");
         slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (slave < 0)
-                return sync_errorf(sync_fd, errno, "Failed to open the console pty's peer: %m");
+                return sync_errorf(sync_fd, errno, "cannot open the console pty's peer: %m");
         console = openat(dev_fd, "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (console < 0)
-                return sync_errorf(sync_fd, errno, "Failed to create /dev/console: %m");
+                return sync_errorf(sync_fd, errno, "cannot create /dev/console: %m");
         {
                 char p[FD_PATH_MAX];
                 r = mount_on_fd(fd_path(slave, p), console, NULL, MS_BIND, NULL);
         }
         if (r < 0)
-                return sync_errorf(sync_fd, r, "Failed to bind the console pty to /dev/console: %m");
+                return sync_errorf(sync_fd, r, "cannot bind the console pty to /dev/console: %m");
         *ret_master = TAKE_FD(master);
         return 0;
 }
@@ -153,7 +152,7 @@ int mount_setup_dev(int root_fd, bool console, int sync_fd, int *ret_console_mas
                 return r;
         dev = open_in_root(root_fd, "/dev", O_DIRECTORY | O_RDONLY, 0);
         if (dev < 0)
-                return sync_errorf(sync_fd, dev, "Failed to open the machine's /dev: %m");
+                return sync_errorf(sync_fd, dev, "cannot open the machine's /dev: %m");
 
         for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
                 r = make_device_node(dev, nodes[i].name, 0666, makedev(nodes[i].major, nodes[i].minor),
@@ -163,25 +162,25 @@ int mount_setup_dev(int root_fd, bool console, int sync_fd, int *ret_console_mas
         }
         for (size_t i = 0; i < ELEMENTSOF(links); i++)
                 if (symlinkat(links[i].target, dev, links[i].name) < 0)
-                        return sync_errorf(sync_fd, errno, "Failed to create /dev/%s: %m", links[i].name);
+                        return sync_errorf(sync_fd, errno, "cannot create /dev/%s: %m", links[i].name);
 
         if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0 ||
             mkdirat(dev, "mqueue", 0755) < 0)
-                return sync_errorf(sync_fd, errno, "Failed to create directories in /dev: %m");
+                return sync_errorf(sync_fd, errno, "cannot create directories in /dev: %m");
         pts = openat(dev, "pts", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (pts < 0)
-                return sync_errorf(sync_fd, errno, "Failed to open /dev/pts: %m");
+                return sync_errorf(sync_fd, errno, "cannot open /dev/pts: %m");
         /* gid=5 is the tty group on every distribution that has one. */
         r = mount_on_fd("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC,
                         "newinstance,ptmxmode=0666,mode=0620,gid=5");
         if (r < 0)
-                return sync_errorf(sync_fd, r, "Failed to mount a new devpts instance on /dev/pts: %m");
+                return sync_errorf(sync_fd, r, "cannot mount a new devpts instance on /dev/pts: %m");
         shm = openat(dev, "shm", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (shm < 0)
-                return sync_errorf(sync_fd, errno, "Failed to open /dev/shm: %m");
+                return sync_errorf(sync_fd, errno, "cannot open /dev/shm: %m");
         r = mount_on_fd("tmpfs", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777");
         if (r < 0)
-                return sync_errorf(sync_fd, r, "Failed to mount a tmpfs on /dev/shm: %m");
+                return sync_errorf(sync_fd, r, "cannot mount a tmpfs on /dev/shm: %m");
 
         *ret_console_master = -EBADF;
         if (console)
@@ -202,10 +201,10 @@ static int copy_host_os_release(int host_dir_fd, int sync_fd) {
                 return 0; /* a host without os-release has nothing to tell */
         fd = openat(host_dir_fd, "os-release", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0444);
         if (fd < 0)
-                return sync_errorf(sync_fd, errno, "Failed to create /run/host/os-release: %m");
+                return sync_errorf(sync_fd, errno, "cannot create /run/host/os-release: %m");
         r = loop_write(fd, text, size);
         if (r < 0)
-                return sync_errorf(sync_fd, r, "Failed to write /run/host/os-release: %m");
+                return sync_errorf(sync_fd, r, "cannot write /run/host/os-release: %m");
         return 0;
 }
 
@@ -219,18 +218,18 @@ int mount_setup_run(int root_fd, int sync_fd) {
                 return r;
         run = open_in_root(root_fd, "/run", O_DIRECTORY | O_RDONLY, 0);
         if (run < 0)
-                return sync_errorf(sync_fd, run, "Failed to open the machine's /run: %m");
+                return sync_errorf(sync_fd, run, "cannot open the machine's /run: %m");
         if (mkdirat(run, "host", 0755) < 0)
-                return sync_errorf(sync_fd, errno, "Failed to create /run/host: %m");
+                return sync_errorf(sync_fd, errno, "cannot create /run/host: %m");
         host = openat(run, "host", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
         if (host < 0)
-                return sync_errorf(sync_fd, errno, "Failed to open /run/host: %m");
+                return sync_errorf(sync_fd, errno, "cannot open /run/host: %m");
         r = copy_host_os_release(host, sync_fd);
         if (r < 0)
                 return r;
         cm = openat(host, "container-manager", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0444);
         if (cm < 0 || loop_write(cm, "berth\n", 6) < 0)
-                return sync_errorf(sync_fd, errno, "Failed to write /run/host/container-manager: %m");
+                return sync_errorf(sync_fd, errno, "cannot write /run/host/container-manager: %m");
         return 0;
 }
 
@@ -252,10 +251,10 @@ static int mount_custom_bind(int root_fd, const CustomMount *m, int sync_fd) {
 
         src = open_mount_source(root_fd, m->source, m->source_in_tree, 0);
         if (src < 0)
-                return sync_errorf(sync_fd, src, "Bind mount source '%s%s' cannot be opened: %m",
+                return sync_errorf(sync_fd, src, "bind mount source '%s%s' cannot be opened: %m",
                                    m->source_in_tree ? "+" : "", m->source);
         if (fstat(src, &st) < 0)
-                return sync_errorf(sync_fd, errno, "Failed to stat bind mount source '%s': %m", m->source);
+                return sync_errorf(sync_fd, errno, "cannot stat bind mount source '%s': %m", m->source);
         dst = make_mount_point(root_fd, m->destination, S_ISDIR(st.st_mode), 0644, sync_fd);
         if (dst < 0)
                 return dst;
@@ -264,14 +263,14 @@ static int mount_custom_bind(int root_fd, const CustomMount *m, int sync_fd) {
         tree = (int) syscall(SYS_open_tree, src, "",
                              OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
         if (tree < 0)
-                return sync_errorf(sync_fd, errno, "Failed to clone the mount at '%s': %m", m->source);
+                return sync_errorf(sync_fd, errno, "cannot clone the mount at '%s': %m", m->source);
         if (m->read_only &&
             syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) < 0)
-                return sync_errorf(sync_fd, errno, "Failed to make the bind mount of '%s' read-only: %m",
+                return sync_errorf(sync_fd, errno, "cannot make the bind mount of '%s' read-only: %m",
                                    m->source);
         if (syscall(SYS_move_mount, tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
             0)
-                return sync_errorf(sync_fd, errno, "Failed to bind mount '%s' on '%s': %m", m->source,
+                return sync_errorf(sync_fd, errno, "cannot bind mount '%s' on '%s': %m", m->source,
                                    m->destination);
         return 0;
 }
@@ -293,7 +292,7 @@ static int mount_custom_overlay(int root_fd, const CustomMount *m, const Overlay
                 int fd = open_mount_source(root_fd, in_tree ? l + 1 : l, in_tree, O_DIRECTORY);
 
                 if (fd < 0) {
-                        r = sync_errorf(sync_fd, fd, "Overlay lower directory '%s' cannot be opened: %m", l);
+                        r = sync_errorf(sync_fd, fd, "overlay lower directory '%s' cannot be opened: %m", l);
                         goto finish;
                 }
                 lowers[n_lowers++] = fd;
@@ -308,14 +307,14 @@ static int mount_custom_overlay(int root_fd, const CustomMount *m, const Overlay
                         /* A throwaway upper: a tmpfs over the scratch dir, in our mount namespace only. */
                         if (mount("tmpfs", o->work, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
                                 r = sync_errorf(sync_fd, errno,
-                                                "Failed to mount a tmpfs for the overlay's upper dir: %m");
+                                                "cannot mount a tmpfs for the overlay's upper dir: %m");
                                 goto finish;
                         }
                         scratch = open(o->work, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
                         if (scratch < 0 || mkdirat(scratch, "upper", 0755) < 0 ||
                             mkdirat(scratch, "work", 0700) < 0) {
                                 r = sync_errorf(sync_fd, errno,
-                                                "Failed to prepare the overlay's scratch dirs: %m");
+                                                "cannot prepare the overlay's scratch dirs: %m");
                                 goto finish;
                         }
                         upper = openat(scratch, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -325,7 +324,7 @@ static int mount_custom_overlay(int root_fd, const CustomMount *m, const Overlay
                         work = open(o->work, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 }
                 if (upper < 0 || work < 0) {
-                        r = sync_errorf(sync_fd, errno, "Overlay upper directory '%s' cannot be opened: %m",
+                        r = sync_errorf(sync_fd, errno, "overlay upper directory '%s' cannot be opened: %m",
                                         isempty(m->upper) ? "(temporary)" : m->upper);
                         goto finish;
                 }
@@ -333,7 +332,7 @@ static int mount_custom_overlay(int root_fd, const CustomMount *m, const Overlay
                 len += (size_t) snprintf(opts + len, sizeof(opts) - len, ",workdir=%s", fd_path(work, p));
         }
         if (len >= sizeof(opts)) {
-                r = sync_errorf(sync_fd, E2BIG, "Too many overlay layers for '%s': %m", m->destination);
+                r = sync_errorf(sync_fd, E2BIG, "too many overlay layers for '%s': %m", m->destination);
                 goto finish;
         }
         dst = make_mount_point(root_fd, m->destination, true, 0755, sync_fd);
@@ -343,7 +342,7 @@ static int mount_custom_overlay(int root_fd, const CustomMount *m, const Overlay
         }
         r = mount_on_fd("overlay", dst, "overlay", m->read_only ? MS_RDONLY : 0, opts);
         if (r < 0)
-                r = sync_errorf(sync_fd, r, "Failed to mount the overlay on '%s': %m", m->destination);
+                r = sync_errorf(sync_fd, r, "cannot mount the overlay on '%s': %m", m->destination);
 finish:
         for (size_t i = 0; i < n_lowers; i++)
                 safe_close(lowers[i]);
@@ -367,7 +366,7 @@ int mount_setup_custom(int root_fd, const Settings *s, const OverlayDirs *overla
                         r = mount_custom_overlay(root_fd, m, &overlays[i], sync_fd);
                         break;
                 default:
-                        r = sync_errorf(sync_fd, EINVAL, "Unknown mount type: %m");
+                        r = sync_errorf(sync_fd, EINVAL, "unknown mount type: %m");
                 }
                 if (r < 0)
                         return r;
@@ -379,7 +378,7 @@ int mount_root_read_only(int root_fd, int sync_fd) {
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
 
         if (syscall(SYS_mount_setattr, root_fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
-                return sync_errorf(sync_fd, errno, "Failed to make the root read-only: %m");
+                return sync_errorf(sync_fd, errno, "cannot make the root read-only: %m");
         return 0;
 }
 
@@ -393,15 +392,14 @@ static int mask_entries(int dir_fd, const char *dir_name, const char *const *nam
                 if (t < 0) {
                         if (errno == ENOENT)
                                 continue; /* this kernel does not have it: nothing to hide */
-                        return sync_errorf(sync_fd, errno, "Failed to open %s/%s to mask it: %m", dir_name,
-                                           *n);
+                        return sync_errorf(sync_fd, errno, "cannot open %s/%s to mask it: %m", dir_name, *n);
                 }
                 if (directories)
                         r = mount_on_fd("tmpfs", t, "tmpfs", MS_RDONLY | MS_LOCKDOWN, "mode=0555,size=0");
                 else
                         r = mount_on_fd("/dev/null", t, NULL, MS_BIND, NULL);
                 if (r < 0)
-                        return sync_errorf(sync_fd, r, "Failed to mask %s/%s: %m", dir_name, *n);
+                        return sync_errorf(sync_fd, r, "cannot mask %s/%s: %m", dir_name, *n);
         }
         return 0;
 }
@@ -416,15 +414,15 @@ static int bind_read_only(int dir_fd, const char *dir_name, const char *name, in
         if (tree < 0) {
                 if (errno == ENOENT)
                         return 0;
-                return sync_errorf(sync_fd, errno, "Failed to clone %s/%s: %m", dir_name, name);
+                return sync_errorf(sync_fd, errno, "cannot clone %s/%s: %m", dir_name, name);
         }
         if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
-                return sync_errorf(sync_fd, errno, "Failed to make %s/%s read-only: %m", dir_name, name);
+                return sync_errorf(sync_fd, errno, "cannot make %s/%s read-only: %m", dir_name, name);
         t = openat(dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (t < 0)
-                return sync_errorf(sync_fd, errno, "Failed to open %s/%s: %m", dir_name, name);
+                return sync_errorf(sync_fd, errno, "cannot open %s/%s: %m", dir_name, name);
         if (syscall(SYS_move_mount, tree, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                return sync_errorf(sync_fd, errno, "Failed to mount %s/%s read-only: %m", dir_name, name);
+                return sync_errorf(sync_fd, errno, "cannot mount %s/%s read-only: %m", dir_name, name);
         return 0;
 }
 
@@ -437,17 +435,17 @@ int mount_setup_proc(int root_fd, bool private_network, int sync_fd) {
                 return mp;
         r = mount_on_fd("proc", mp, "proc", MS_LOCKDOWN, NULL);
         if (r < 0)
-                return sync_errorf(sync_fd, r, "Failed to mount /proc: %m");
+                return sync_errorf(sync_fd, r, "cannot mount /proc: %m");
         proc = open_in_root(root_fd, "/proc", O_DIRECTORY | O_RDONLY, 0);
         if (proc < 0)
-                return sync_errorf(sync_fd, proc, "Failed to open the machine's /proc: %m");
+                return sync_errorf(sync_fd, proc, "cannot open the machine's /proc: %m");
 
         /* With a private network, /proc/sys/net only reaches the machine's own namespace: keep a
          * writable copy to put back on top of the read-only /proc/sys. */
         if (private_network) {
                 net = (int) syscall(SYS_open_tree, proc, "sys/net", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
                 if (net < 0)
-                        return sync_errorf(sync_fd, errno, "Failed to clone /proc/sys/net: %m");
+                        return sync_errorf(sync_fd, errno, "cannot clone /proc/sys/net: %m");
         }
         for (const char *const *n = proc_read_only; *n; n++) {
                 r = bind_read_only(proc, "/proc", *n, sync_fd);
@@ -458,7 +456,7 @@ int mount_setup_proc(int root_fd, bool private_network, int sync_fd) {
                 _cleanup_close_ int t = openat(proc, "sys/net", O_PATH | O_NOFOLLOW | O_CLOEXEC);
                 if (t < 0 || syscall(SYS_move_mount, net, "", t, "",
                                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                        return sync_errorf(sync_fd, errno, "Failed to mount /proc/sys/net writable: %m");
+                        return sync_errorf(sync_fd, errno, "cannot mount /proc/sys/net writable: %m");
         }
         r = mask_entries(proc, "/proc", proc_masked_files, false, sync_fd);
         if (r < 0)
@@ -475,10 +473,10 @@ int mount_setup_sys(int root_fd, int sync_fd) {
                 return mp;
         r = mount_on_fd("sysfs", mp, "sysfs", MS_RDONLY | MS_LOCKDOWN, NULL);
         if (r < 0)
-                return sync_errorf(sync_fd, r, "Failed to mount /sys: %m");
+                return sync_errorf(sync_fd, r, "cannot mount /sys: %m");
         sys = open_in_root(root_fd, "/sys", O_DIRECTORY | O_RDONLY, 0);
         if (sys < 0)
-                return sync_errorf(sync_fd, sys, "Failed to open the machine's /sys: %m");
+                return sync_errorf(sync_fd, sys, "cannot open the machine's /sys: %m");
         r = mask_entries(sys, "/sys", sys_masked_dirs, true, sync_fd);
         if (r < 0)
                 return r;
@@ -486,10 +484,10 @@ int mount_setup_sys(int root_fd, int sync_fd) {
         /* The machine's own cgroup, seen through its cgroup namespace. */
         cg = openat(sys, "fs/cgroup", O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
         if (cg < 0)
-                return sync_errorf(sync_fd, errno, "Failed to open /sys/fs/cgroup: %m");
+                return sync_errorf(sync_fd, errno, "cannot open /sys/fs/cgroup: %m");
         r = mount_on_fd("cgroup2", cg, "cgroup2", MS_RDONLY | MS_LOCKDOWN, NULL);
         if (r < 0)
-                return sync_errorf(sync_fd, r, "Failed to mount the machine's cgroup on /sys/fs/cgroup: %m");
+                return sync_errorf(sync_fd, r, "cannot mount the machine's cgroup on /sys/fs/cgroup: %m");
         return 0;
 }
 
@@ -499,10 +497,10 @@ int mount_setup_mqueue(int root_fd, int sync_fd) {
 
         mp = open_in_root(root_fd, "/dev/mqueue", O_PATH | O_DIRECTORY, 0);
         if (mp < 0)
-                return sync_errorf(sync_fd, mp, "Failed to open /dev/mqueue: %m");
+                return sync_errorf(sync_fd, mp, "cannot open /dev/mqueue: %m");
         r = mount_on_fd("mqueue", mp, "mqueue", MS_LOCKDOWN, NULL);
         if (r < 0)
-                return sync_errorf(sync_fd, r, "Failed to mount /dev/mqueue: %m");
+                return sync_errorf(sync_fd, r, "cannot mount /dev/mqueue: %m");
         return 0;
 }
 
@@ -510,12 +508,12 @@ int mount_pivot_root(int root_fd, int sync_fd) {
         /* pivot_root(".", ".") stacks the old root under the new one; detaching "." then drops it
          * without needing a directory for it in the tree. */
         if (fchdir(root_fd) < 0)
-                return sync_errorf(sync_fd, errno, "Failed to enter the tree: %m");
+                return sync_errorf(sync_fd, errno, "cannot enter the tree: %m");
         if (syscall(SYS_pivot_root, ".", ".") < 0)
-                return sync_errorf(sync_fd, errno, "Failed to pivot into the tree: %m");
+                return sync_errorf(sync_fd, errno, "cannot pivot into the tree: %m");
         if (umount2(".", MNT_DETACH) < 0)
-                return sync_errorf(sync_fd, errno, "Failed to detach the host's root: %m");
+                return sync_errorf(sync_fd, errno, "cannot detach the host's root: %m");
         if (chdir("/") < 0)
-                return sync_errorf(sync_fd, errno, "Failed to change to the new root: %m");
+                return sync_errorf(sync_fd, errno, "cannot change to the new root: %m");
         return 0;
 }

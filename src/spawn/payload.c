@@ -56,12 +56,12 @@ static int loopback_up(int sync_fd) {
         fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return sync_errorf(sync_fd, errno,
-                                   "Failed to open a socket in the machine's network namespace: %m");
+                                   "cannot open a socket in the machine's network namespace: %m");
         if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-                return sync_errorf(sync_fd, errno, "Failed to read the loopback device's flags: %m");
+                return sync_errorf(sync_fd, errno, "cannot read the loopback device's flags: %m");
         ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
         if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-                return sync_errorf(sync_fd, errno, "Failed to bring the loopback device up: %m");
+                return sync_errorf(sync_fd, errno, "cannot bring the loopback device up: %m");
         return 0;
 }
 
@@ -74,12 +74,12 @@ static int write_time_offsets(const Settings *s, int sync_fd) {
         int r;
 
         if (unshare(CLONE_NEWTIME) < 0)
-                return sync_errorf(sync_fd, errno, "Failed to create a time namespace: %m");
+                return sync_errorf(sync_fd, errno, "cannot create a time namespace: %m");
         snprintf(buf, sizeof(buf), "monotonic %lld %lld\nboottime %lld %lld\n", (long long) ms,
                  (long long) (m - ms * 1000000000), (long long) bs, (long long) (b - bs * 1000000000));
         r = write_string_file_at(AT_FDCWD, "/proc/self/timens_offsets", buf);
         if (r < 0)
-                return sync_errorf(sync_fd, r, "Failed to set the time namespace's clock offsets: %m");
+                return sync_errorf(sync_fd, r, "cannot set the time namespace's clock offsets: %m");
         return 0;
 }
 
@@ -97,13 +97,15 @@ static int lookup_user(const Settings *s, UserRecord *ret, gid_t *groups, size_t
                         return 0; /* root without a passwd entry: HOME=/ and no more */
                 if (r == -ESRCH || r == -ENOENT)
                         return sync_errorf(sync_fd, ESRCH,
-                                           "User '%s' not found in the machine's /etc/passwd", s->user);
-                return sync_errorf(sync_fd, r, "Failed to read the machine's /etc/passwd: %m");
+                                           "user '%s' not found in the machine's /etc/passwd (add it to the "
+                                           "tree, or give a UID)",
+                                           s->user);
+                return sync_errorf(sync_fd, r, "cannot read the machine's /etc/passwd: %m");
         }
         if (read_small_file_at(AT_FDCWD, "/etc/group", USER_DB_SIZE_MAX, &group, NULL) >= 0) {
                 r = user_groups_find(group, ret->name, groups, USER_GROUPS_MAX, n_groups);
                 if (r < 0)
-                        return sync_errorf(sync_fd, r, "Failed to read the groups of '%s': %m", ret->name);
+                        return sync_errorf(sync_fd, r, "cannot read the groups of '%s': %m", ret->name);
         }
         return 1;
 }
@@ -151,7 +153,7 @@ static _Noreturn void exec_command(const Payload *p, int sync_fd) {
 
         r = environment_build(r > 0 ? &u : NULL, p->term, p->uuid, s->environment, &env);
         if (r < 0)
-                fail(sync_fd, r, "Failed to build the environment: %m");
+                fail(sync_fd, r, "cannot build the environment: %m");
 
         if (s->command)
                 argv = strv_copy(s->command);
@@ -167,32 +169,34 @@ static _Noreturn void exec_command(const Payload *p, int sync_fd) {
         if (s->user) {
                 if (setgroups(n_groups, groups) < 0 || setresgid(u.gid, u.gid, u.gid) < 0 ||
                     setresuid(u.uid, u.uid, u.uid) < 0)
-                        fail(sync_fd, errno, "Failed to become user '%s': %m", s->user);
+                        fail(sync_fd, errno, "cannot become user '%s': %m", s->user);
         }
 
         wd = s->working_directory ?: "/";
         if (chdir(wd) < 0)
-                fail(sync_fd, errno, "Failed to change to the working directory '%s' in the machine: %m",
-                     wd);
+                fail(sync_fd, errno, "cannot change to the working directory '%s' in the machine: %m", wd);
 
         /* Only stdin, stdout and stderr go to the command; the sync socket is O_CLOEXEC and stays
          * until exec succeeds, so a failure can still be reported. */
         r = close_all_fds_except(&sync_fd, 1);
         if (r < 0)
-                fail(sync_fd, r, "Failed to close file descriptors: %m");
+                fail(sync_fd, r, "cannot close file descriptors: %m");
 
         r = exec_search(argv, env);
         status = r == -ENOENT || r == -ENOTDIR ? 127 : 126;
         {
                 char text[SYNC_TEXT_MAX];
                 errno = -r;
-                if (status == 127)
+                if (status == 127 && strchr(argv[0], '/'))
+                        snprintf(text, sizeof(text), "command '%s' not found in the machine's tree",
+                                 argv[0]);
+                else if (status == 127)
                         snprintf(text, sizeof(text),
-                                 "Command '%s' not found in the machine (PATH inside is searched "
-                                 "for names without '/')",
+                                 "command '%s' not found in the machine's PATH (give its full path, or fix "
+                                 "PATH with --setenv=PATH=...)",
                                  argv[0]);
                 else
-                        snprintf(text, sizeof(text), "Command '%s' cannot be executed in the machine: %m",
+                        snprintf(text, sizeof(text), "command '%s' cannot be executed in the machine: %m",
                                  argv[0]);
                 (void) sync_send(sync_fd, SYNC_EXEC_FAILED, -r, status, text, -EBADF);
         }
@@ -250,11 +254,11 @@ static _Noreturn void inner_child(const Payload *p, int root_fd) {
         (void) prctl(PR_SET_DUMPABLE, 0);
 
         if (sethostname(p->hostname, strlen(p->hostname)) < 0)
-                fail(sync_fd, errno, "Failed to set the hostname '%s': %m", p->hostname);
+                fail(sync_fd, errno, "cannot set the hostname '%s': %m", p->hostname);
         if (s->network == NETWORK_PRIVATE && loopback_up(sync_fd) < 0)
                 _exit(EXIT_FAILURE);
         if (unshare(CLONE_NEWCGROUP) < 0)
-                fail(sync_fd, errno, "Failed to create a cgroup namespace: %m");
+                fail(sync_fd, errno, "cannot create a cgroup namespace: %m");
 
         if (mount_setup_proc(root_fd, s->network == NETWORK_PRIVATE, sync_fd) < 0 ||
             mount_setup_sys(root_fd, sync_fd) < 0 || mount_setup_mqueue(root_fd, sync_fd) < 0 ||
@@ -263,29 +267,29 @@ static _Noreturn void inner_child(const Payload *p, int root_fd) {
         safe_close(root_fd);
 
         if (setsid() < 0)
-                fail(sync_fd, errno, "Failed to start a new session: %m");
+                fail(sync_fd, errno, "cannot start a new session: %m");
         if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
-                fail(sync_fd, errno, "Failed to join a new session keyring: %m");
+                fail(sync_fd, errno, "cannot join a new session keyring: %m");
         if (p->console != CONSOLE_PIPE) {
                 int fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
                 if (fd < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-                        fail(sync_fd, errno, "Failed to open /dev/console: %m");
+                        fail(sync_fd, errno, "cannot open /dev/console: %m");
                 if (fd > 2)
                         safe_close(fd);
         }
 
         r = capability_bounding_set_limit(p->capabilities);
         if (r < 0)
-                fail(sync_fd, r, "Failed to limit the capability bounding set: %m");
+                fail(sync_fd, r, "cannot limit the capability bounding set: %m");
         if (s->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                fail(sync_fd, errno, "Failed to set no_new_privs: %m");
+                fail(sync_fd, errno, "cannot set no_new_privs: %m");
         /* Seccomp goes last among the privileged steps: it may refuse calls the steps above need, and
          * it is installed while we still hold CAP_SYS_ADMIN, so no_new_privs stays the user's choice. */
         r = seccomp_program_load(&p->seccomp);
         if (r >= 0)
                 r = seccomp_program_load(&p->seccomp_tty);
         if (r < 0)
-                fail(sync_fd, r, "Failed to install the seccomp filter: %m");
+                fail(sync_fd, r, "cannot install the seccomp filter: %m");
 
         if (sync_send(sync_fd, SYNC_READY, 0, 0, NULL, -EBADF) < 0)
                 _exit(EXIT_FAILURE);
@@ -309,11 +313,11 @@ static _Noreturn void inner_child(const Payload *p, int root_fd) {
 
         child = fork();
         if (child < 0)
-                fail(sync_fd, errno, "Failed to start the command: %m");
+                fail(sync_fd, errno, "cannot start the command: %m");
         if (child == 0) {
                 reset_signals();
                 if (setsid() < 0)
-                        fail(sync_fd, errno, "Failed to start a new session: %m");
+                        fail(sync_fd, errno, "cannot start a new session: %m");
                 if (p->console != CONSOLE_PIPE)
                         (void) ioctl(0, TIOCSCTTY, 0);
                 exec_command(p, sync_fd);
@@ -326,10 +330,21 @@ static _Noreturn void inner_child(const Payload *p, int root_fd) {
         reaper(child, &mask);
 }
 
+static int receive_cgroup(int sync_fd) {
+        SyncMsg msg;
+        int fd, r;
+
+        /* The monitor makes the cgroup while we build the mounts, and sends it when it is there. */
+        r = sync_recv(sync_fd, &msg, &fd, false);
+        if (r <= 0 || msg.type != SYNC_CGROUP || fd < 0)
+                _exit(EXIT_FAILURE); /* the monitor gave up (and said why) or died */
+        return fd;
+}
+
 _Noreturn void payload_outer_child(const Payload *p) {
         const Settings *s = p->settings;
-        int keep[] = { p->sync_fd, p->cgroup_fd, p->monitor_pidfd };
-        int sync_fd = p->sync_fd, root_fd = -EBADF, master = -EBADF, r;
+        int keep[] = { p->sync_fd, p->monitor_pidfd };
+        int sync_fd = p->sync_fd, root_fd = -EBADF, master = -EBADF, cgroup_fd, r;
         uint64_t flags;
         pid_t inner;
 
@@ -343,7 +358,7 @@ _Noreturn void payload_outer_child(const Payload *p) {
         reset_signals();
         umask(0022);
         if (close_all_fds_except(keep, ELEMENTSOF(keep)) < 0)
-                fail(sync_fd, errno, "Failed to close inherited file descriptors: %m");
+                fail(sync_fd, errno, "cannot close inherited file descriptors: %m");
 
         if (mount_make_private(sync_fd) < 0 || mount_bind_root(p->root, sync_fd, &root_fd) < 0 ||
             mount_setup_dev(root_fd, p->console != CONSOLE_PIPE, sync_fd, &master) < 0 ||
@@ -360,14 +375,15 @@ _Noreturn void payload_outer_child(const Payload *p) {
         if (s->time_namespace && write_time_offsets(s, sync_fd) < 0)
                 _exit(EXIT_FAILURE);
 
+        cgroup_fd = receive_cgroup(sync_fd);
         flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PARENT | CLONE_INTO_CGROUP;
         if (s->network == NETWORK_PRIVATE)
                 flags |= CLONE_NEWNET;
-        inner = clone3_fork(flags, p->cgroup_fd, NULL);
+        inner = clone3_fork(flags, cgroup_fd, NULL);
         if (inner < 0)
-                fail(sync_fd, inner, "Failed to create the machine's namespaces: %m");
+                fail(sync_fd, inner, "cannot create the machine's namespaces: %m");
         if (inner == 0) {
-                safe_close(p->cgroup_fd);
+                safe_close(cgroup_fd);
                 inner_child(p, root_fd);
         }
         r = sync_send(sync_fd, SYNC_INNER_PID, 0, inner, NULL, -EBADF);

@@ -22,7 +22,6 @@ typedef struct Payload {
         SeccompProgram seccomp;
         SeccompProgram seccomp_tty;
         OverlayDirs *overlays; /* parallel to settings->mounts */
-        int cgroup_fd;         /* the payload's cgroup, for CLONE_INTO_CGROUP */
         int monitor_pidfd;     /* to notice a monitor that died before PDEATHSIG was armed */
         int sync_fd;           /* the children's end */
         const char *term;      /* TERM for the command */
