@@ -11,6 +11,7 @@ static inline void strv_freep(char ***l) {
         strv_free(*l);
 }
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
+#define STRV_MAKE(...)      ((const char *const[]){ __VA_ARGS__, NULL })
 #define STRV_FOREACH(s, l)  for (char **s = (l); s && *s; s++)
 
 size_t strv_length(char *const *l);

@@ -531,6 +531,9 @@ int machine_run(const Settings *s, int *ret_status) {
          *   4. meanwhile make the machine's cgroup and hand it to the outer child
          *   5. wait for ready, record the leader, then run the event loop until PID 1 exits
          *   6. undo everything (machine_done) */
+        /* A reader that goes away must not kill the monitor halfway: writes just fail. */
+        (void) signal(SIGPIPE, SIG_IGN);
+
         r = resolve_tree(&m);
         if (r < 0)
                 return r;

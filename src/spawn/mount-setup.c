@@ -255,7 +255,8 @@ static int mount_custom_bind(int root_fd, const CustomMount *m, int sync_fd) {
                                    m->source_in_tree ? "+" : "", m->source);
         if (fstat(src, &st) < 0)
                 return sync_errorf(sync_fd, errno, "cannot stat bind mount source '%s': %m", m->source);
-        dst = make_mount_point(root_fd, m->destination, S_ISDIR(st.st_mode), 0644, sync_fd);
+        dst = make_mount_point(root_fd, m->destination, S_ISDIR(st.st_mode),
+                               S_ISDIR(st.st_mode) ? 0755 : 0644, sync_fd);
         if (dst < 0)
                 return dst;
 
@@ -376,6 +377,15 @@ int mount_setup_custom(int root_fd, const Settings *s, const OverlayDirs *overla
 
 int mount_root_read_only(int root_fd, int sync_fd) {
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+        /* The inner child mounts /proc and /sys later: their mount points must exist before the root
+         * turns read-only. */
+        for (const char *const *d = STRV_MAKE("/proc", "/sys"); *d; d++) {
+                int fd = make_mount_point(root_fd, *d, true, 0555, sync_fd);
+                if (fd < 0)
+                        return fd;
+                safe_close(fd);
+        }
 
         if (syscall(SYS_mount_setattr, root_fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
                 return sync_errorf(sync_fd, errno, "cannot make the root read-only: %m");
