@@ -343,6 +343,28 @@ static int create_cgroup(Machine *m) {
         return 0;
 }
 
+static int create_network_namespace(void) {
+        _cleanup_close_ int host = -EBADF, netns = -EBADF;
+
+        /* Making a network namespace is the costliest single step of a start (~0.5 ms of kernel work
+         * on this kind of host): the monitor makes it while the outer child builds the mounts, then
+         * steps back into the host's, and the inner child joins it. */
+        host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (host < 0)
+                return log_error_errno(errno, "cannot open the host's network namespace: %m");
+        if (unshare(CLONE_NEWNET) < 0)
+                return log_error_errno(errno, "cannot create a network namespace: %m");
+        netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (setns(host, CLONE_NEWNET) < 0) {
+                /* A monitor stuck outside the host's network must not go on. */
+                log_error_errno(errno, "cannot return to the host's network namespace: %m");
+                abort();
+        }
+        if (netns < 0)
+                return log_error_errno(errno, "cannot open the machine's network namespace: %m");
+        return TAKE_FD(netns);
+}
+
 static int start_payload(Machine *m) {
         int pair[2];
         pid_t outer;
@@ -364,6 +386,22 @@ static int start_payload(Machine *m) {
 
         /* While the outer child builds the mounts, make the cgroup and the event loop: the outer child
          * only needs the cgroup when it clones the inner child. */
+        if (m->settings->network == NETWORK_PRIVATE) {
+                r = create_network_namespace();
+                if (r >= 0) {
+                        int netns = r;
+                        r = sync_send(m->sync_fd, SYNC_NETNS, 0, 0, NULL, netns);
+                        safe_close(netns);
+                        if (r < 0)
+                                log_error_errno(
+                                        r, "cannot pass the network namespace to the machine's setup: %m");
+                }
+                if (r < 0) {
+                        (void) kill(outer, SIGKILL);
+                        (void) wait_pid(outer, NULL);
+                        return r;
+                }
+        }
         r = create_cgroup(m);
         if (r >= 0) {
                 r = sync_send(m->sync_fd, SYNC_CGROUP, 0, 0, NULL, m->cgroup_fd);

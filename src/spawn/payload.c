@@ -243,7 +243,7 @@ static int monitor_alive(const Payload *p) {
  *   5. new session and session keyring, console on stdio
  *   6. capability bounding set, no_new_privs where asked, seccomp
  *   7. report ready; then run the command as PID 1, or fork it and become its reaper */
-static _Noreturn void inner_child(const Payload *p, int root_fd) {
+static _Noreturn void inner_child(const Payload *p, int root_fd, int netns_fd) {
         const Settings *s = p->settings;
         int sync_fd = p->sync_fd, r;
         sigset_t mask;
@@ -255,6 +255,11 @@ static _Noreturn void inner_child(const Payload *p, int root_fd) {
 
         if (sethostname(p->hostname, strlen(p->hostname)) < 0)
                 fail(sync_fd, errno, "cannot set the hostname '%s': %m", p->hostname);
+        if (netns_fd >= 0) {
+                if (setns(netns_fd, CLONE_NEWNET) < 0)
+                        fail(sync_fd, errno, "cannot join the machine's network namespace: %m");
+                safe_close(netns_fd);
+        }
         if (s->network == NETWORK_PRIVATE && loopback_up(sync_fd) < 0)
                 _exit(EXIT_FAILURE);
         if (unshare(CLONE_NEWCGROUP) < 0)
@@ -330,21 +335,34 @@ static _Noreturn void inner_child(const Payload *p, int root_fd) {
         reaper(child, &mask);
 }
 
-static int receive_cgroup(int sync_fd) {
-        SyncMsg msg;
-        int fd, r;
+static void receive_from_monitor(const Payload *p, int *ret_cgroup_fd, int *ret_netns_fd) {
+        int cgroup_fd = -EBADF, netns_fd = -EBADF;
+        bool want_netns = p->settings->network == NETWORK_PRIVATE;
 
-        /* The monitor makes the cgroup while we build the mounts, and sends it when it is there. */
-        r = sync_recv(sync_fd, &msg, &fd, false);
-        if (r <= 0 || msg.type != SYNC_CGROUP || fd < 0)
-                _exit(EXIT_FAILURE); /* the monitor gave up (and said why) or died */
-        return fd;
+        /* The monitor makes the cgroup (and the network namespace) while we build the mounts, and sends
+         * them when they are there. */
+        while (cgroup_fd < 0 || (want_netns && netns_fd < 0)) {
+                SyncMsg msg;
+                int fd, r;
+
+                r = sync_recv(p->sync_fd, &msg, &fd, false);
+                if (r <= 0 || fd < 0)
+                        _exit(EXIT_FAILURE); /* the monitor gave up (and said why) or died */
+                if (msg.type == SYNC_CGROUP && cgroup_fd < 0)
+                        cgroup_fd = fd;
+                else if (msg.type == SYNC_NETNS && netns_fd < 0)
+                        netns_fd = fd;
+                else
+                        _exit(EXIT_FAILURE);
+        }
+        *ret_cgroup_fd = cgroup_fd;
+        *ret_netns_fd = netns_fd;
 }
 
 _Noreturn void payload_outer_child(const Payload *p) {
         const Settings *s = p->settings;
         int keep[] = { p->sync_fd, p->monitor_pidfd };
-        int sync_fd = p->sync_fd, root_fd = -EBADF, master = -EBADF, cgroup_fd, r;
+        int sync_fd = p->sync_fd, root_fd = -EBADF, master = -EBADF, cgroup_fd, netns_fd, r;
         uint64_t flags;
         pid_t inner;
 
@@ -375,16 +393,14 @@ _Noreturn void payload_outer_child(const Payload *p) {
         if (s->time_namespace && write_time_offsets(s, sync_fd) < 0)
                 _exit(EXIT_FAILURE);
 
-        cgroup_fd = receive_cgroup(sync_fd);
+        receive_from_monitor(p, &cgroup_fd, &netns_fd);
         flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PARENT | CLONE_INTO_CGROUP;
-        if (s->network == NETWORK_PRIVATE)
-                flags |= CLONE_NEWNET;
         inner = clone3_fork(flags, cgroup_fd, NULL);
         if (inner < 0)
                 fail(sync_fd, inner, "cannot create the machine's namespaces: %m");
         if (inner == 0) {
                 safe_close(cgroup_fd);
-                inner_child(p, root_fd);
+                inner_child(p, root_fd, netns_fd);
         }
         r = sync_send(sync_fd, SYNC_INNER_PID, 0, inner, NULL, -EBADF);
         _exit(r < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
