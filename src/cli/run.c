@@ -34,6 +34,7 @@ static void run_help(void) {
                "     --chdir=DIR             Working directory inside (default /)\n"
                "  -E --setenv=NAME[=VALUE]   Set an environment variable\n"
                "     --as-pid1               Run the command as PID 1 (no reaper)\n"
+               "  -a --as-pid2               Run it as PID 2 under the reaper (the default)\n"
                "     --network=private|host  Network namespace (default private: loopback only)\n"
                "     --private-network       Same as --network=private\n"
                "     --time-offset=monotonic=SEC,boottime=SEC  A time namespace with shifted clocks\n"
@@ -42,6 +43,7 @@ static void run_help(void) {
                "     --no-new-privileges[=BOOL]  Set no_new_privs for the command\n"
                "     --system-call-filter=[~]LIST  Allow (or with ~, deny) system calls and @groups\n"
                "     --console=MODE          interactive, read-only, passive or pipe\n"
+               "  -P --pipe                  Same as --console=pipe\n"
                "  -q --quiet                 No notices\n"
                "  -h --help                  Show this help\n");
 }
@@ -112,6 +114,8 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
                 { "chdir", required_argument, NULL, ARG_CHDIR },
                 { "setenv", required_argument, NULL, 'E' },
                 { "as-pid1", no_argument, NULL, ARG_AS_PID1 },
+                { "as-pid2", no_argument, NULL, 'a' },
+                { "pipe", no_argument, NULL, 'P' },
                 { "network", required_argument, NULL, ARG_NETWORK },
                 { "private-network", no_argument, NULL, ARG_PRIVATE_NETWORK },
                 { "time-offset", required_argument, NULL, ARG_TIME_OFFSET },
@@ -136,7 +140,7 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
         optind = 0;
         opterr = 0;
         /* '+': the first non-option starts the command, whose own options are not ours. */
-        while ((c = getopt_long(argc, argv, "+D:M:u:E:qh", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+D:M:u:E:qhaP", options, NULL)) >= 0) {
                 CustomMount m = {};
 
                 if (optarg && strlen(optarg) > SETTINGS_VALUE_MAX)
@@ -251,6 +255,12 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
                 }
                 case ARG_AS_PID1:
                         s->as_pid1 = true;
+                        break;
+                case 'a':
+                        s->as_pid1 = false;
+                        break;
+                case 'P':
+                        s->console = CONSOLE_PIPE;
                         break;
                 case ARG_NETWORK:
                         s->network = network_mode_from_string(optarg);
