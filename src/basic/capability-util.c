@@ -51,6 +51,14 @@ int capability_list_parse(const char *s, uint64_t *ret) {
                         buf[i] = (char) tolower((unsigned char) buf[i]);
                 if (cap_from_name(buf, &v) < 0 || v < 0 || v > 63)
                         return -EINVAL;
+                /* libcap is lenient about what follows a name: insist on the exact name. */
+                {
+                        char *canonical = cap_to_name(v);
+                        bool same = canonical && streq(canonical, buf);
+                        cap_free(canonical);
+                        if (!same)
+                                return -EINVAL;
+                }
                 /* cap_from_name() also takes plain numbers: names only here. */
                 if (isdigit((unsigned char) buf[4]))
                         return -EINVAL;

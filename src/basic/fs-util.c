@@ -139,6 +139,8 @@ int open_in_root_fallback(int root_fd, const char *path, int flags, mode_t mode)
 
                 if (last) {
                         int fd;
+                        if ((flags & O_CREAT) && (flags & O_EXCL))
+                                return -EEXIST;
                         if ((flags & O_PATH) && (flags & O_NOFOLLOW))
                                 return TAKE_FD(next);
                         fd = openat(cur, comp, (flags & ~(O_CREAT | O_EXCL)) | O_NOFOLLOW | O_CLOEXEC);
@@ -151,7 +153,8 @@ int open_in_root_fallback(int root_fd, const char *path, int flags, mode_t mode)
         }
 }
 
-int make_path_in_root(int root_fd, const char *path, bool directory, mode_t mode) {
+static int make_path_in_root_internal(int root_fd, const char *path, bool directory, mode_t mode,
+                                      unsigned symlinks) {
         _cleanup_free_ char *copy = NULL;
         _cleanup_close_ int parent = -EBADF;
         char *end;
@@ -189,6 +192,31 @@ int make_path_in_root(int root_fd, const char *path, bool directory, mode_t mode
 
                 next = open_in_root(root_fd, copy, O_PATH, 0);
                 if (next == -ENOENT) {
+                        char target[PATH_MAX_BERTH];
+                        ssize_t k;
+
+                        /* A dangling symlink: make what it points to, as the tree sees it. */
+                        k = readlinkat(parent, comp, target, sizeof(target) - 1);
+                        if (k >= 0) {
+                                _cleanup_free_ char *redirected = NULL;
+                                const char *rest = saved ? end + 1 : "";
+
+                                if (++symlinks > 40)
+                                        return -ELOOP;
+                                target[k] = '\0';
+                                if (target[0] == '/')
+                                        redirected = strjoin3(target, "/", rest);
+                                else {
+                                        _cleanup_free_ char *dir = NULL;
+                                        *(char *) comp = '\0';
+                                        dir = strjoin3(copy, target, "/");
+                                        redirected = dir ? strjoin3(dir, rest, NULL) : NULL;
+                                }
+                                if (!redirected)
+                                        return -ENOMEM;
+                                return make_path_in_root_internal(root_fd, redirected, directory, mode,
+                                                                  symlinks);
+                        }
                         if (last && !directory) {
                                 int f = openat(parent, comp,
                                                O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC,
@@ -208,4 +236,8 @@ int make_path_in_root(int root_fd, const char *path, bool directory, mode_t mode
                 safe_close(parent);
                 parent = TAKE_FD(next);
         }
+}
+
+int make_path_in_root(int root_fd, const char *path, bool directory, mode_t mode) {
+        return make_path_in_root_internal(root_fd, path, directory, mode, 0);
 }

@@ -60,9 +60,9 @@ int safe_atoi64(const char *s, int64_t *ret) {
         r = safe_atou64(s, &u);
         if (r < 0)
                 return r;
-        if (u > (uint64_t) INT64_MAX)
+        if (u > (uint64_t) INT64_MAX + (neg ? 1 : 0))
                 return -ERANGE;
-        *ret = neg ? -(int64_t) u : (int64_t) u;
+        *ret = neg ? (int64_t) (0 - u) : (int64_t) u;
         return 0;
 }
 

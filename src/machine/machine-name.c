@@ -19,7 +19,8 @@ bool machine_name_is_valid(const char *s) {
                       c == '.' || c == '_' || c == '-'))
                         return false;
         }
-        return true;
+        /* A machine name becomes the default hostname: no empty labels ("a..b") or trailing dot. */
+        return hostname_is_valid(s);
 }
 
 bool hostname_is_valid(const char *s) {

@@ -79,8 +79,10 @@ int machine_state_serialize(const MachineState *s, char **ret) {
                 PUT_NUM("LEADER", "%d", (int) s->leader);
                 PUT_NUM("LEADER_STARTTIME", "%" PRIu64, s->leader_starttime);
         }
-        PUT_NUM("MONITOR", "%d", (int) s->monitor);
-        PUT_NUM("MONITOR_STARTTIME", "%" PRIu64, s->monitor_starttime);
+        if (s->monitor > 0) {
+                PUT_NUM("MONITOR", "%d", (int) s->monitor);
+                PUT_NUM("MONITOR_STARTTIME", "%" PRIu64, s->monitor_starttime);
+        }
         PUT_NUM("SINCE_USEC", "%" PRIu64, s->since_usec);
         STRV_FOREACH (p, s->cleanup_paths)
                 PUT("CLEANUP", *p);
@@ -116,9 +118,18 @@ static int set_string(char **field, const char *v) {
         return 0;
 }
 
+/* A numeric key twice is a forged or broken file, like a string key twice. */
+static int once(unsigned *seen, unsigned bit, int r) {
+        if (*seen & bit)
+                return -EBADMSG;
+        *seen |= bit;
+        return r;
+}
+
 int machine_state_parse(const char *text, MachineState *ret) {
         MachineState s = {};
         const char *p = text;
+        unsigned seen = 0;
         int r = 0;
 
         if (strlen(text) > MACHINE_STATE_SIZE_MAX)
@@ -158,15 +169,15 @@ int machine_state_parse(const char *text, MachineState *ret) {
                 else if (streq(line, "CGROUP"))
                         r = path_is_normalized_absolute(v) ? set_string(&s.cgroup, v) : -EBADMSG;
                 else if (streq(line, "LEADER"))
-                        r = parse_pid(v, &s.leader);
+                        r = once(&seen, 1, parse_pid(v, &s.leader));
                 else if (streq(line, "LEADER_STARTTIME"))
-                        r = safe_atou64(v, &s.leader_starttime);
+                        r = once(&seen, 2, safe_atou64(v, &s.leader_starttime));
                 else if (streq(line, "MONITOR"))
-                        r = parse_pid(v, &s.monitor);
+                        r = once(&seen, 4, parse_pid(v, &s.monitor));
                 else if (streq(line, "MONITOR_STARTTIME"))
-                        r = safe_atou64(v, &s.monitor_starttime);
+                        r = once(&seen, 8, safe_atou64(v, &s.monitor_starttime));
                 else if (streq(line, "SINCE_USEC"))
-                        r = safe_atou64(v, &s.since_usec);
+                        r = once(&seen, 16, safe_atou64(v, &s.since_usec));
                 else if (streq(line, "CLEANUP"))
                         r = path_is_normalized_absolute(v) && strv_length(s.cleanup_paths) < 256
                                     ? strv_extend(&s.cleanup_paths, v)
