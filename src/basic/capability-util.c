@@ -40,7 +40,8 @@ int capability_list_parse(const char *s, uint64_t *ret) {
                 if (isempty(*n))
                         continue;
                 if (streq(*n, "all")) {
-                        set = UINT64_MAX;
+                        unsigned last = capability_last_cap();
+                        set = last >= 63 ? UINT64_MAX : (UINT64_C(1) << (last + 1)) - 1;
                         continue;
                 }
                 if (strlen(*n) + 5 > sizeof(buf))

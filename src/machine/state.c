@@ -90,6 +90,9 @@ int machine_state_serialize(const MachineState *s, char **ret) {
 #undef PUT_NUM
         if (!buf)
                 return -EINVAL;
+        /* What we write must be what we can read back. */
+        if (len > MACHINE_STATE_SIZE_MAX)
+                return -E2BIG;
         *ret = TAKE_PTR(buf);
         return 0;
 }

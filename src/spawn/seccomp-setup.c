@@ -59,7 +59,7 @@ int seccomp_expand(const char *const *names, char ***ret) {
         return 0;
 }
 
-static int add_compat_arches(scmp_filter_ctx ctx) {
+size_t seccomp_machine_arches(uint32_t ret[static SECCOMP_MACHINE_ARCHES_MAX]) {
         static const struct {
                 uint32_t native;
                 uint32_t compat;
@@ -68,15 +68,23 @@ static int add_compat_arches(scmp_filter_ctx ctx) {
                 { SCMP_ARCH_AARCH64, SCMP_ARCH_ARM }, { SCMP_ARCH_PPC64LE, SCMP_ARCH_PPC64 },
                 { SCMP_ARCH_S390X, SCMP_ARCH_S390 },  { SCMP_ARCH_MIPSEL64, SCMP_ARCH_MIPSEL },
         };
-        uint32_t native = seccomp_arch_native();
+        size_t n = 0;
 
         /* A filter that only knows the native ABI would let a 32-bit binary call anything through the
          * compat entry points: every ABI the kernel can run gets the same rules. */
-        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
-                int r;
-                if (table[i].native != native)
-                        continue;
-                r = seccomp_arch_add(ctx, table[i].compat);
+        ret[n++] = seccomp_arch_native();
+        for (size_t i = 0; i < ELEMENTSOF(table) && n < SECCOMP_MACHINE_ARCHES_MAX; i++)
+                if (table[i].native == ret[0])
+                        ret[n++] = table[i].compat;
+        return n;
+}
+
+static int add_compat_arches(scmp_filter_ctx ctx) {
+        uint32_t arches[SECCOMP_MACHINE_ARCHES_MAX];
+        size_t n = seccomp_machine_arches(arches);
+
+        for (size_t i = 1; i < n; i++) {
+                int r = seccomp_arch_add(ctx, arches[i]);
                 if (r < 0 && r != -EEXIST)
                         return r;
         }
@@ -120,22 +128,26 @@ static bool name_known(const char *name) {
         return false;
 }
 
-int seccomp_program_compile_machine(char **extra_allow, char **extra_deny, SeccompProgram *ret,
-                                    const char **ret_bad_name) {
-        _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+static int check_names(char **names, const char **ret_bad_name) {
+        STRV_FOREACH (n, names)
+                if ((*n[0] == '@' && !syscall_group_find(*n)) || (*n[0] != '@' && !name_known(*n))) {
+                        *ret_bad_name = *n;
+                        return -EINVAL;
+                }
+        return 0;
+}
+
+int seccomp_machine_rules_foreach(char **extra_allow, char **extra_deny, SeccompRuleFunc f, void *userdata,
+                                  const char **ret_bad_name) {
         _cleanup_strv_free_ char **allow = NULL, **deny = NULL, **user_allow = NULL, **user_deny = NULL;
         int r;
 
-        STRV_FOREACH (n, extra_allow)
-                if ((*n[0] == '@' && !syscall_group_find(*n)) || (*n[0] != '@' && !name_known(*n))) {
-                        *ret_bad_name = *n;
-                        return -EINVAL;
-                }
-        STRV_FOREACH (n, extra_deny)
-                if ((*n[0] == '@' && !syscall_group_find(*n)) || (*n[0] != '@' && !name_known(*n))) {
-                        *ret_bad_name = *n;
-                        return -EINVAL;
-                }
+        r = check_names(extra_allow, ret_bad_name);
+        if (r < 0)
+                return r;
+        r = check_names(extra_deny, ret_bad_name);
+        if (r < 0)
+                return r;
 
         r = seccomp_expand(syscall_default_allow, &allow);
         if (r < 0)
@@ -150,9 +162,63 @@ int seccomp_program_compile_machine(char **extra_allow, char **extra_deny, Secco
         if (r < 0)
                 return r;
 
-        ctx = seccomp_init(SCMP_ACT_ERRNO(ENOSYS));
+        /* The user's word wins: what they allow leaves the deny-list, what they deny leaves the allow-list.
+         */
+        STRV_FOREACH (n, allow) {
+                if (strv_contains(user_deny, *n))
+                        continue;
+                r = f(*n, SECCOMP_MACHINE_ACT_ALLOW, userdata);
+                if (r < 0)
+                        return r;
+        }
+        STRV_FOREACH (n, user_allow) {
+                if (strv_contains(allow, *n))
+                        continue;
+                r = f(*n, SECCOMP_MACHINE_ACT_ALLOW, userdata);
+                if (r < 0)
+                        return r;
+        }
+        STRV_FOREACH (n, deny) {
+                if (strv_contains(user_allow, *n))
+                        continue;
+                r = f(*n, SECCOMP_MACHINE_ACT_DENY, userdata);
+                if (r < 0)
+                        return r;
+        }
+        STRV_FOREACH (n, user_deny) {
+                if (strv_contains(deny, *n))
+                        continue;
+                r = f(*n, SECCOMP_MACHINE_ACT_DENY, userdata);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int add_rule(const char *name, uint32_t action, void *userdata) {
+        scmp_filter_ctx ctx = userdata;
+        int nr, r;
+
+        nr = seccomp_syscall_resolve_name(name);
+        if (nr == __NR_SCMP_ERROR)
+                return 0; /* not a call of any architecture in this filter */
+        r = seccomp_rule_add(ctx, action, nr, 0);
+        if (r < 0 && r != -EDOM && r != -EEXIST)
+                return r;
+        return 0;
+}
+
+int seccomp_program_compile_machine(char **extra_allow, char **extra_deny, SeccompProgram *ret,
+                                    const char **ret_bad_name) {
+        _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+        int r;
+
+        ctx = seccomp_init(SECCOMP_MACHINE_ACT_DEFAULT);
         if (!ctx)
                 return -ENOMEM;
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SECCOMP_MACHINE_ACT_BADARCH);
+        if (r < 0)
+                return r;
         /* no_new_privs is the user's choice (--no-new-privileges), not a side effect of the filter. */
         r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
         if (r < 0)
@@ -166,47 +232,9 @@ int seccomp_program_compile_machine(char **extra_allow, char **extra_deny, Secco
         r = add_compat_arches(ctx);
         if (r < 0)
                 return r;
-
-        /* The user's word wins: what they allow leaves the deny-list, what they deny leaves the allow-list.
-         */
-        STRV_FOREACH (n, allow) {
-                int nr;
-                if (strv_contains(user_deny, *n))
-                        continue;
-                nr = seccomp_syscall_resolve_name(*n);
-                if (nr == __NR_SCMP_ERROR)
-                        continue; /* not a call of any architecture in this filter */
-                r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-                if (r < 0 && r != -EDOM && r != -EEXIST)
-                        return r;
-        }
-        STRV_FOREACH (n, user_allow) {
-                int nr = seccomp_syscall_resolve_name(*n);
-                if (nr == __NR_SCMP_ERROR || strv_contains(allow, *n))
-                        continue;
-                r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-                if (r < 0 && r != -EDOM && r != -EEXIST)
-                        return r;
-        }
-        STRV_FOREACH (n, deny) {
-                int nr;
-                if (strv_contains(user_allow, *n))
-                        continue;
-                nr = seccomp_syscall_resolve_name(*n);
-                if (nr == __NR_SCMP_ERROR)
-                        continue;
-                r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
-                if (r < 0 && r != -EDOM && r != -EEXIST)
-                        return r;
-        }
-        STRV_FOREACH (n, user_deny) {
-                int nr = seccomp_syscall_resolve_name(*n);
-                if (nr == __NR_SCMP_ERROR || strv_contains(deny, *n))
-                        continue;
-                r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
-                if (r < 0 && r != -EDOM && r != -EEXIST)
-                        return r;
-        }
+        r = seccomp_machine_rules_foreach(extra_allow, extra_deny, add_rule, ctx, ret_bad_name);
+        if (r < 0)
+                return r;
         return export_program(ctx, ret);
 }
 
