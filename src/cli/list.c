@@ -32,7 +32,7 @@ int verb_list(int argc, char *argv[]) {
         _cleanup_strv_free_ char **names = NULL;
         bool json = false, legend = true;
         MachineState *machines = NULL;
-        size_t n = 0, w_name = 4, w_leader = 6;
+        size_t n = 0, w_name = 4, w_leader = 6, w_root = 4;
         int c, r;
 
         optind = 0;
@@ -81,6 +81,7 @@ int verb_list(int argc, char *argv[]) {
                 w_name = MAX(w_name, strlen(m->name));
                 snprintf(buf, sizeof(buf), "%d", (int) m->leader);
                 w_leader = MAX(w_leader, strlen(buf));
+                w_root = MAX(w_root, strlen(m->root ?: "-"));
         }
 
         if (json) {
@@ -102,15 +103,15 @@ int verb_list(int argc, char *argv[]) {
                 printf("]\n");
         } else {
                 if (legend)
-                        printf("%-*s %-9s %-*s %-19s %s\n", (int) w_name, "NAME", "CLASS", (int) w_leader,
-                               "LEADER", "SINCE", "ROOT");
+                        printf("%-*s %-9s %-*s %-*s %s\n", (int) w_name, "NAME", "CLASS", (int) w_leader,
+                               "LEADER", (int) w_root, "ROOT", "SINCE");
                 for (size_t i = 0; i < n; i++) {
                         MachineState *m = &machines[i];
                         char since[64];
 
                         format_since(m->since_usec, since, sizeof(since));
-                        printf("%-*s %-9s %*d %-19s %s\n", (int) w_name, m->name, m->class ?: "container",
-                               (int) w_leader, (int) m->leader, since, m->root ?: "-");
+                        printf("%-*s %-9s %*d %-*s %s\n", (int) w_name, m->name, m->class ?: "container",
+                               (int) w_leader, (int) m->leader, (int) w_root, m->root ?: "-", since);
                 }
                 if (legend)
                         printf("\n%zu machine%s listed.\n", n, n == 1 ? "" : "s");

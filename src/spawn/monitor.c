@@ -19,6 +19,7 @@
 #include "caps.h"
 #include "cgroup.h"
 #include "cleanup.h"
+#include "device-policy.h"
 #include "console.h"
 #include "fd-util.h"
 #include "fs-util.h"
@@ -366,6 +367,7 @@ static int create_network_namespace(void) {
 }
 
 static int start_payload(Machine *m) {
+        bool outer_gone = false;
         int pair[2];
         pid_t outer;
         siginfo_t si;
@@ -384,53 +386,52 @@ static int start_payload(Machine *m) {
                 payload_outer_child(&m->payload);
         m->child_sync_fd = safe_close(m->child_sync_fd);
 
-        /* While the outer child builds the mounts, make the cgroup and the event loop: the outer child
-         * only needs the cgroup when it clones the inner child. */
+        /* While the outer child builds the mounts, make the network namespace, the cgroup (with its
+         * device policy) and the event loop: the outer child only needs them when it clones the inner
+         * child. A send that fails means the outer child is already gone; why it went is waiting on the
+         * socket, so read on instead of reporting the send. */
         if (m->settings->network == NETWORK_PRIVATE) {
                 r = create_network_namespace();
-                if (r >= 0) {
-                        int netns = r;
-                        r = sync_send(m->sync_fd, SYNC_NETNS, 0, 0, NULL, netns);
-                        safe_close(netns);
-                        if (r < 0)
-                                log_error_errno(
-                                        r, "cannot pass the network namespace to the machine's setup: %m");
-                }
-                if (r < 0) {
-                        (void) kill(outer, SIGKILL);
-                        (void) wait_pid(outer, NULL);
-                        return r;
-                }
+                if (r < 0)
+                        goto fail;
+                if (sync_send(m->sync_fd, SYNC_NETNS, 0, 0, NULL, r) < 0)
+                        outer_gone = true;
+                safe_close(r);
         }
         r = create_cgroup(m);
-        if (r >= 0) {
-                r = sync_send(m->sync_fd, SYNC_CGROUP, 0, 0, NULL, m->cgroup_fd);
-                if (r < 0)
-                        log_error_errno(r, "cannot pass the cgroup to the machine's setup: %m");
-        }
-        if (r >= 0) {
-                r = sd_event_new(&m->event);
-                if (r < 0)
-                        log_error_errno(r, "cannot create the event loop: %m");
-        }
+        if (r < 0)
+                goto fail;
+        r = device_policy_attach(m->cgroup_fd);
         if (r < 0) {
-                (void) kill(outer, SIGKILL);
-                (void) wait_pid(outer, NULL);
-                return r;
+                log_error_errno(r, "cannot restrict the devices of machine '%s' (BPF device filter): %m",
+                                m->name);
+                goto fail;
+        }
+        if (!outer_gone && sync_send(m->sync_fd, SYNC_CGROUP, 0, 0, NULL, m->cgroup_fd) < 0)
+                outer_gone = true;
+        r = sd_event_new(&m->event);
+        if (r < 0) {
+                log_error_errno(r, "cannot create the event loop: %m");
+                goto fail;
         }
 
-        /* Collect what the children report until the inner child is ready, or until an error or EOF. */
-        for (;;) {
+        /* Collect what the children report until the inner child is ready and the outer child has named
+         * it (the two come from different processes, in either order), or until an error or EOF. */
+        for (unsigned resets = 0;;) {
                 SyncMsg msg;
                 int fd;
 
                 r = sync_recv(m->sync_fd, &msg, &fd, false);
+                if (r == -ECONNRESET && ++resets < 4)
+                        continue; /* the peer closed with our messages unread: the kernel says so once */
                 if (r < 0) {
                         log_error_errno(r, "cannot read from the machine's setup: %m");
                         break;
                 }
                 if (r == 0) {
-                        r = log_error_errno(EPROTO, "the machine's setup ended without saying why");
+                        r = log_error_errno(EPROTO,
+                                            m->ready ? "the machine's setup did not report its leader"
+                                                     : "the machine's setup ended without saying why");
                         break;
                 }
                 if (msg.type == SYNC_CONSOLE && fd >= 0 && !m->console) {
@@ -452,12 +453,16 @@ static int start_payload(Machine *m) {
                                 r = log_error_errno(m->leader_pidfd, "cannot open the machine's leader: %m");
                                 break;
                         }
+                        if (m->ready)
+                                break;
                         continue;
                 }
                 if (msg.type == SYNC_READY) {
                         m->ready = true;
                         r = 0;
-                        break;
+                        if (m->leader > 0)
+                                break;
+                        continue;
                 }
                 if (msg.type == SYNC_ERROR || msg.type == SYNC_EXEC_FAILED) {
                         r = log_error_errno(msg.error ?: EIO, "%s", msg.text);
@@ -469,8 +474,11 @@ static int start_payload(Machine *m) {
         if (wait_pid(outer, &si) >= 0 && r >= 0 && exit_status_from_siginfo(&si) != 0)
                 r = log_error_errno(EPROTO, "the machine's setup failed (status %d)",
                                     exit_status_from_siginfo(&si));
-        if (r >= 0 && m->leader <= 0)
-                r = log_error_errno(EPROTO, "the machine's setup did not report its leader");
+        return r;
+
+fail:
+        (void) kill(outer, SIGKILL);
+        (void) wait_pid(outer, NULL);
         return r;
 }
 

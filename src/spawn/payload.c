@@ -110,13 +110,16 @@ static int lookup_user(const Settings *s, UserRecord *ret, gid_t *groups, size_t
         return 1;
 }
 
+/* Like execvpe() with the PATH of the command's environment. ENOENT from execve() also means "the
+ * interpreter or a library is missing": a file that is there but will not run is 126 (ENOEXEC here),
+ * only a file that is not there at all is 127. */
 static int exec_search(char *const *argv, char *const *env) {
         const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
         int saved = ENOENT;
 
         if (strchr(argv[0], '/')) {
                 execve(argv[0], argv, env);
-                return -errno;
+                return errno == ENOENT && access(argv[0], F_OK) >= 0 ? -ENOEXEC : -errno;
         }
         for (char *const *e = env; *e; e++)
                 if (strneq(*e, "PATH=", 5))
@@ -128,7 +131,9 @@ static int exec_search(char *const *argv, char *const *env) {
                 if (n > 0 && n + strlen(argv[0]) + 2 <= sizeof(full)) {
                         snprintf(full, sizeof(full), "%.*s/%s", (int) n, p, argv[0]);
                         execve(full, argv, env);
-                        if (errno != ENOENT && errno != ENOTDIR)
+                        if (errno == ENOENT && access(full, F_OK) >= 0)
+                                saved = ENOEXEC;
+                        else if (errno != ENOENT && errno != ENOTDIR)
                                 saved = errno; /* e.g. EACCES: remember it, but keep looking */
                 }
                 p += n + (p[n] == ':');
@@ -195,6 +200,12 @@ static _Noreturn void exec_command(const Payload *p, int sync_fd) {
                                  "command '%s' not found in the machine's PATH (give its full path, or fix "
                                  "PATH with --setenv=PATH=...)",
                                  argv[0]);
+                else if (r == -ENOEXEC)
+                        snprintf(
+                                text, sizeof(text),
+                                "command '%s' cannot be executed in the machine: not an executable for this "
+                                "system, or its interpreter or a library it needs is missing in the tree",
+                                argv[0]);
                 else
                         snprintf(text, sizeof(text), "command '%s' cannot be executed in the machine: %m",
                                  argv[0]);
@@ -251,6 +262,7 @@ static _Noreturn void inner_child(const Payload *p, int root_fd, int netns_fd) {
 
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || !monitor_alive(p))
                 _exit(EXIT_FAILURE);
+        umask(0022); /* what the command starts with, as after a login */
         (void) prctl(PR_SET_DUMPABLE, 0);
 
         if (sethostname(p->hostname, strlen(p->hostname)) < 0)
@@ -374,7 +386,7 @@ _Noreturn void payload_outer_child(const Payload *p) {
          *   5. the inner child, cloned into the other namespaces and straight into the machine's cgroup
          * It stays in the host's user namespace throughout, so every mount made here is owned by it. */
         reset_signals();
-        umask(0022);
+        umask(0000); /* device nodes and directories get exactly the modes asked for */
         if (close_all_fds_except(keep, ELEMENTSOF(keep)) < 0)
                 fail(sync_fd, errno, "cannot close inherited file descriptors: %m");
 
