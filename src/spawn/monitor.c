@@ -28,6 +28,7 @@
 #include "monitor.h"
 #include "path-util.h"
 #include "payload.h"
+#include "seccomp-args.h"
 #include "process-util.h"
 #include "state.h"
 #include "strv.h"
@@ -90,7 +91,7 @@ static void machine_done(Machine *m) {
         if (m->lock_fd >= 0)
                 machine_unlock(BERTH_STATE_DIR, m->name, m->lock_fd);
         seccomp_program_done(&m->payload.seccomp);
-        seccomp_program_done(&m->payload.seccomp_tty);
+        seccomp_program_done(&m->payload.seccomp_args);
         safe_close(m->sync_fd);
         safe_close(m->child_sync_fd);
         safe_close(m->cgroup_fd);
@@ -316,7 +317,7 @@ static int prepare_payload(Machine *m) {
                                        bad);
         if (r < 0)
                 return log_error_errno(r, "cannot build the seccomp filter: %m");
-        r = seccomp_program_build_tty(&p->seccomp_tty);
+        r = seccomp_program_build_args(&p->seccomp_args);
         if (r < 0)
                 return log_error_errno(r, "cannot build the seccomp filter: %m");
 

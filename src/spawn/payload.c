@@ -304,7 +304,7 @@ static _Noreturn void inner_child(const Payload *p, int root_fd, int netns_fd) {
          * it is installed while we still hold CAP_SYS_ADMIN, so no_new_privs stays the user's choice. */
         r = seccomp_program_load(&p->seccomp);
         if (r >= 0)
-                r = seccomp_program_load(&p->seccomp_tty);
+                r = seccomp_program_load(&p->seccomp_args);
         if (r < 0)
                 fail(sync_fd, r, "cannot install the seccomp filter: %m");
 

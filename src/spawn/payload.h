@@ -20,7 +20,7 @@ typedef struct Payload {
         ConsoleMode console;
         uint64_t capabilities;
         SeccompProgram seccomp;
-        SeccompProgram seccomp_tty;
+        SeccompProgram seccomp_args;
         OverlayDirs *overlays; /* parallel to settings->mounts */
         int monitor_pidfd;     /* to notice a monitor that died before PDEATHSIG was armed */
         int sync_fd;           /* the children's end */

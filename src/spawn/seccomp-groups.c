@@ -364,8 +364,8 @@ static const char *const group_process[] = {
         "fork",
         "kill",
         /* Lets a program change its execution domain. Some flags (READ_IMPLIES_EXEC, ADDR_NO_RANDOMIZE)
-         * weaken hardening of the caller only. Not yet restricted by argument: a later change should
-         * allow only PER_LINUX, PER_LINUX32 and the 0xffffffff query (a TODO test tracks it). */
+         * weaken hardening of the caller only: the argument filter (seccomp-args.c) allows only
+         * PER_LINUX, PER_LINUX32 and the 0xffffffff query. */
         "personality",
         "pidfd_getfd",
         "pidfd_open",

@@ -21,8 +21,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(scmp_filter_ctx, seccomp_release);
 /* Compiled at build time by berth-seccomp-gen from the same tables (seccomp-precompiled.c). */
 extern const struct sock_filter seccomp_precompiled_machine[];
 extern const size_t seccomp_precompiled_machine_len;
-extern const struct sock_filter seccomp_precompiled_tty[];
-extern const size_t seccomp_precompiled_tty_len;
 #endif
 
 void seccomp_program_done(SeccompProgram *p) {
@@ -264,39 +262,6 @@ int seccomp_program_build_machine(char **extra_allow, char **extra_deny, Seccomp
         if (r != -EOPNOTSUPP)
                 return r;
         return seccomp_program_compile_machine(extra_allow, extra_deny, ret, ret_bad_name);
-}
-
-int seccomp_program_build_tty(SeccompProgram *ret) {
-#ifndef BERTH_SECCOMP_GEN
-        return copy_program(seccomp_precompiled_tty, seccomp_precompiled_tty_len, ret);
-#else
-        return seccomp_program_compile_tty(ret);
-#endif
-}
-
-int seccomp_program_compile_tty(SeccompProgram *ret) {
-        _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
-        static const unsigned long cmds[] = { TIOCSTI, TIOCLINUX };
-        int r;
-
-        ctx = seccomp_init(SCMP_ACT_ALLOW);
-        if (!ctx)
-                return -ENOMEM;
-        r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-        if (r < 0)
-                return r;
-        r = add_compat_arches(ctx);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < ELEMENTSOF(cmds); i++) {
-                /* The kernel reads the request as an unsigned int: compare the low 32 bits only, so
-                 * garbage in the upper half cannot sneak past. */
-                r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-                                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, cmds[i]));
-                if (r < 0)
-                        return r;
-        }
-        return export_program(ctx, ret);
 }
 
 int seccomp_program_load(const SeccompProgram *p) {

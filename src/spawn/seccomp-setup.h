@@ -48,11 +48,6 @@ int seccomp_program_build_machine(char **extra_allow, char **extra_deny, Seccomp
  * and the fallback for a policy the compact generator cannot express. */
 int seccomp_program_compile_machine(char **extra_allow, char **extra_deny, SeccompProgram *ret,
                                     const char **ret_bad_name);
-/* The terminal filter: TIOCSTI and TIOCLINUX refused. A separate filter, because the kernel lets the most
- * restrictive answer of all loaded filters win, while within one libseccomp filter an unconditional
- * allow of ioctl() would absorb the argument rule. */
-int seccomp_program_build_tty(SeccompProgram *ret);
-int seccomp_program_compile_tty(SeccompProgram *ret);
 
 /* Installs a program in the calling thread (does not set no_new_privs; needs CAP_SYS_ADMIN then). */
 int seccomp_program_load(const SeccompProgram *p);

@@ -266,10 +266,8 @@ else
         pr -- /run/probe sys personality_query personality_linux32 personality_norandom personality_exec
         like "$OUT" "^personality_query=ok$" "personality(0xffffffff) (a query) is allowed"
         like "$OUT" "^personality_linux32=ok$" "personality(PER_LINUX32) is allowed"
-        TODO="personality() is not yet restricted by argument"
         like "$OUT" "^personality_norandom=EPERM$" "personality(ADDR_NO_RANDOMIZE) is refused (only PER_LINUX, PER_LINUX32 and the query)"
         like "$OUT" "^personality_exec=EPERM$" "personality(READ_IMPLIES_EXEC) is refused"
-        TODO=
 
         pr --system-call-filter='~uname' -- /run/probe sys uname getpid
         is "$OUT" "$(printf 'uname=EPERM\ngetpid=ok')" "--system-call-filter=~uname refuses uname with EPERM"

@@ -146,15 +146,6 @@ static void test_programs(void) {
 
         seccomp_program_done(&built);
 
-        r = seccomp_program_build_tty(&built);
-        CHECK_INT(r, ==, 0);
-        CHECK_UINT(built.n_insns, >, 0);
-        r = seccomp_program_compile_tty(&compiled);
-        CHECK_INT(r, ==, 0);
-        CHECK_MSG(same_program(&built, &compiled), "the precompiled tty program equals a fresh compilation");
-        seccomp_program_done(&built);
-        seccomp_program_done(&compiled);
-
         /* Not loaded: loading an empty program is refused before any syscall. */
         CHECK_INT(seccomp_program_load(&(SeccompProgram) {}), ==, -E2BIG);
 }
