@@ -333,14 +333,15 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-int machine_state_list(const char *state_dir, char ***ret) {
+static int list_names(const char *state_dir, const char *sub, const char *prefix, char ***ret) {
         _cleanup_strv_free_ char **names = NULL;
         _cleanup_free_ char *path = NULL;
+        size_t plen = strlen(prefix);
         DIR *d;
         struct dirent *de;
         int r = 0;
 
-        path = strjoin3(state_dir, "/machines", NULL);
+        path = strjoin3(state_dir, sub, NULL);
         if (!path)
                 return -ENOMEM;
         d = opendir(path);
@@ -351,9 +352,9 @@ int machine_state_list(const char *state_dir, char ***ret) {
                 return 0;
         }
         while ((de = readdir(d))) {
-                if (!machine_name_is_valid(de->d_name))
+                if (!strneq(de->d_name, prefix, plen) || !machine_name_is_valid(de->d_name + plen))
                         continue;
-                r = strv_extend(&names, de->d_name);
+                r = strv_extend(&names, de->d_name + plen);
                 if (r < 0)
                         break;
         }
@@ -364,6 +365,14 @@ int machine_state_list(const char *state_dir, char ***ret) {
                 qsort(names, strv_length(names), sizeof(char *), cmp_str);
         *ret = TAKE_PTR(names);
         return 0;
+}
+
+int machine_state_list(const char *state_dir, char ***ret) {
+        return list_names(state_dir, "/machines", "", ret);
+}
+
+int machine_lock_list(const char *state_dir, char ***ret) {
+        return list_names(state_dir, "/locks", "machine-", ret);
 }
 
 int machine_state_leader_alive(const MachineState *s) {

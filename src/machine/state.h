@@ -41,6 +41,8 @@ void machine_unlock(const char *state_dir, const char *name, int fd);
 
 /* Names with a state file, sorted. */
 int machine_state_list(const char *state_dir, char ***ret);
+/* Names with a lock file, sorted (a monitor killed before it wrote its state leaves only that). */
+int machine_lock_list(const char *state_dir, char ***ret);
 
 /* Whether the machine's leader is still the process that was recorded. */
 int machine_state_leader_alive(const MachineState *s);

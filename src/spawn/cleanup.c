@@ -109,12 +109,18 @@ int machine_cleanup_stale(const char *state_dir, const char *name) {
 }
 
 int machines_gc(const char *state_dir) {
-        _cleanup_strv_free_ char **names = NULL;
+        _cleanup_strv_free_ char **names = NULL, **locks = NULL;
         int n = 0, r;
 
         r = machine_state_list(state_dir, &names);
         if (r < 0)
                 return r;
+        r = machine_lock_list(state_dir, &locks);
+        if (r < 0)
+                return r;
+        STRV_FOREACH (l, locks)
+                if (!strv_contains(names, *l) && strv_extend(&names, *l) < 0)
+                        return -ENOMEM;
         STRV_FOREACH (name, names) {
                 int lock = -EBADF;
 
