@@ -217,6 +217,26 @@ static _Noreturn void exec_command(const Payload *p, int sync_fd) {
 static void noop_handler(int sig) {
 }
 
+static void hide_command_line(void) {
+        static const char name[] = "(berth-reaper)";
+        unsigned long start = 0, end = 0;
+        _cleanup_free_ char *stat = NULL;
+        const char *p;
+
+        /* The reaper's argv is still the monitor's, on its stack: overwrite it in place (fields 48 and
+         * 49 of /proc/self/stat say where it lies). prctl(PR_SET_MM) would need CAP_SYS_RESOURCE, which
+         * some hosts do not hand out. Failing is harmless. */
+        if (read_small_file_at(AT_FDCWD, "/proc/self/stat", 4096, &stat, NULL) < 0)
+                return;
+        p = strrchr(stat, ')');
+        for (int field = 2; p && field < 48; field++)
+                p = strchr(p + 1, ' ');
+        if (!p || sscanf(p, " %lu %lu", &start, &end) != 2 || end <= start || end - start > 1024 * 1024)
+                return;
+        memset((void *) start, 0, end - start);
+        memcpy((void *) start, name, MIN(sizeof(name), end - start) - 1);
+}
+
 /* PID 1 of the machine when the command is not: reaps every orphan, passes signals on, and leaves with
  * the command's status once the command is gone (the kernel then ends the rest of the namespace). */
 static _Noreturn void reaper(pid_t child, const sigset_t *mask) {
@@ -340,7 +360,9 @@ static _Noreturn void inner_child(const Payload *p, int root_fd, int netns_fd) {
                 exec_command(p, sync_fd);
         }
 
-        /* The reaper needs no privileges and no channel to the monitor. */
+        /* The reaper needs no privileges and no channel to the monitor. Its command line is still the
+         * monitor's, which names host paths (the tree, bind sources): show the machine a neutral one. */
+        hide_command_line();
         safe_close(sync_fd);
         (void) close_all_fds_except(NULL, 0);
         (void) capability_process_limit(0);
