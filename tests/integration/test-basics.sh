@@ -9,6 +9,10 @@ msh -- 'cat /proc/1/comm'
 is "$OUT" berth "PID 1 is the reaper, called berth"
 is "$RC" 0 "cat /proc/1/comm exits 0"
 
+msh -- 'tr "\0" " " </proc/1/cmdline'
+like "$OUT" "^\(berth-reaper\)" "PID 1's command line is (berth-reaper)"
+unlike "$OUT" "$TREE" "PID 1's command line does not show the host path of the tree"
+
 msh -- 'echo $$'
 is "$OUT" 2 "the command is PID 2"
 
