@@ -98,20 +98,27 @@ int verb_list(int argc, char *argv[]) {
                         json_write_string(stdout, m->uuid);
                         printf(",\"cgroup\":");
                         json_write_string(stdout, m->cgroup);
+                        printf(",\"state\":");
+                        json_write_string(stdout, m->state ?: "running");
+                        printf(",\"init\":");
+                        json_write_string(stdout, m->init);
+                        printf(",\"os\":");
+                        json_write_string(stdout, m->os);
                         printf(",\"since_usec\":%llu}", (unsigned long long) m->since_usec);
                 }
                 printf("]\n");
         } else {
                 if (legend)
-                        printf("%-*s %-9s %-*s %-*s %s\n", (int) w_name, "NAME", "CLASS", (int) w_leader,
-                               "LEADER", (int) w_root, "ROOT", "SINCE");
+                        printf("%-*s %-9s %-8s %-*s %-*s %-19s %s\n", (int) w_name, "NAME", "CLASS", "STATE",
+                               (int) w_leader, "LEADER", (int) w_root, "ROOT", "SINCE", "OS");
                 for (size_t i = 0; i < n; i++) {
                         MachineState *m = &machines[i];
                         char since[64];
 
                         format_since(m->since_usec, since, sizeof(since));
-                        printf("%-*s %-9s %*d %-*s %s\n", (int) w_name, m->name, m->class ?: "container",
-                               (int) w_leader, (int) m->leader, (int) w_root, m->root ?: "-", since);
+                        printf("%-*s %-9s %-8s %*d %-*s %-19s %s\n", (int) w_name, m->name,
+                               m->class ?: "container", m->state ?: "running", (int) w_leader,
+                               (int) m->leader, (int) w_root, m->root ?: "-", since, m->os ?: "-");
                 }
                 if (legend)
                         printf("\n%zu machine%s listed.\n", n, n == 1 ? "" : "s");

@@ -15,6 +15,18 @@
 #include "run.h"
 #include "strv.h"
 
+static void boot_help(void) {
+        printf("berth boot [OPTIONS] [--] [INIT-ARGS...]\n\n"
+               "Boot a machine: the tree's init runs as PID 1; berth stays as its monitor until it powers "
+               "off.\n"
+               "Takes the options of berth run (see berth run --help), and:\n\n"
+               "     --init=PATH             The init inside the tree (default: systemd, /sbin/init, "
+               "/init)\n"
+               "     --kill-timeout=SEC      How long a guest may take to power off (default 30)\n"
+               "     --restart=no|on-reboot  Start the guest again when it reboots (default no: exit 133)\n"
+               "     --notify-ready[=BOOL]   Tell our own service manager READY=1 when the guest is\n");
+}
+
 static void run_help(void) {
         printf("berth run [OPTIONS] [--] [COMMAND [ARGS...]]\n\n"
                "Run a command in a new machine rooted at an OS tree; exit with its status.\n\n"
@@ -42,6 +54,7 @@ static void run_help(void) {
                "     --drop-capability=CAPS  Drop capabilities\n"
                "     --no-new-privileges[=BOOL]  Set no_new_privs for the command\n"
                "     --system-call-filter=[~]LIST  Allow (or with ~, deny) system calls and @groups\n"
+               "  -b --boot                  Boot the tree's init instead (as berth boot)\n"
                "     --console=MODE          interactive, read-only, passive or pipe\n"
                "  -P --pipe                  Same as --console=pipe\n"
                "  -q --quiet                 No notices\n"
@@ -69,6 +82,10 @@ enum {
         ARG_SYSCALL_FILTER,
         ARG_CONSOLE,
         ARG_LOG_LEVEL,
+        ARG_INIT,
+        ARG_KILL_TIMEOUT,
+        ARG_RESTART,
+        ARG_NOTIFY_READY,
 };
 
 static int usage_error(const char *option, const char *value, const char *why) {
@@ -97,7 +114,7 @@ static int set_string(char **field, const char *v) {
         return 0;
 }
 
-int run_parse_args(int argc, char *argv[], Settings **ret) {
+int run_parse_args(int argc, char *argv[], bool boot, Settings **ret) {
         static const struct option options[] = {
                 { "directory", required_argument, NULL, 'D' },
                 { "machine", required_argument, NULL, 'M' },
@@ -127,6 +144,11 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
                 { "quiet", no_argument, NULL, 'q' },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "help", no_argument, NULL, 'h' },
+                { "boot", no_argument, NULL, 'b' },
+                { "init", required_argument, NULL, ARG_INIT },
+                { "kill-timeout", required_argument, NULL, ARG_KILL_TIMEOUT },
+                { "restart", required_argument, NULL, ARG_RESTART },
+                { "notify-ready", optional_argument, NULL, ARG_NOTIFY_READY },
                 {},
         };
         _cleanup_(settings_freep) Settings *s = NULL;
@@ -137,17 +159,21 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
                 log_oom();
                 return EXIT_BERTH_INTERNAL;
         }
+        s->boot = boot;
         optind = 0;
         opterr = 0;
         /* '+': the first non-option starts the command, whose own options are not ours. */
-        while ((c = getopt_long(argc, argv, "+D:M:u:E:qhaP", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+D:M:u:E:qhaPb", options, NULL)) >= 0) {
                 CustomMount m = {};
 
                 if (optarg && strlen(optarg) > SETTINGS_VALUE_MAX)
                         return usage_error(argv[optind - 1], "…", "value too long");
                 switch (c) {
                 case 'h':
-                        run_help();
+                        if (s->boot)
+                                boot_help();
+                        else
+                                run_help();
                         *ret = NULL;
                         return 0;
                 case 'D':
@@ -322,6 +348,39 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
                                 return usage_error("--console", optarg,
                                                    "expected interactive, read-only, passive or pipe");
                         break;
+                case 'b':
+                        s->boot = true;
+                        break;
+                case ARG_INIT:
+                        if (!path_is_normalized_absolute(optarg) || string_has_cc(optarg))
+                                return usage_error("--init", optarg,
+                                                   "expected an absolute path inside the tree");
+                        r = set_string(&s->init, optarg);
+                        if (r)
+                                return r;
+                        break;
+                case ARG_KILL_TIMEOUT: {
+                        int64_t ns;
+                        r = parse_sec_signed_ns(optarg, &ns);
+                        if (r < 0 || ns < 0 || ns > 24LL * 3600 * 1000000000LL)
+                                return usage_error("--kill-timeout", optarg, "expected seconds, 0 to 86400");
+                        s->kill_timeout_usec = (uint64_t) ns / 1000;
+                        break;
+                }
+                case ARG_RESTART:
+                        if (streq(optarg, "no"))
+                                s->restart_on_reboot = false;
+                        else if (streq(optarg, "on-reboot"))
+                                s->restart_on_reboot = true;
+                        else
+                                return usage_error("--restart", optarg, "expected no or on-reboot");
+                        break;
+                case ARG_NOTIFY_READY:
+                        r = optarg ? parse_boolean(optarg) : 1;
+                        if (r < 0)
+                                return usage_error("--notify-ready", optarg, "expected yes or no");
+                        s->notify_ready = r;
+                        break;
                 case 'q':
                         log_set_max_level(LOG_WARNING);
                         break;
@@ -346,7 +405,8 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
         }
 
         if (!s->directory && !s->machine_name) {
-                log_error("run: no tree given: use -D DIR or -M NAME (see berth run --help)");
+                log_error("%s: no tree given: use -D DIR or -M NAME (see berth %s --help)",
+                          s->boot ? "boot" : "run", s->boot ? "boot" : "run");
                 return EXIT_BERTH_USAGE;
         }
         if (optind < argc) {
@@ -356,7 +416,15 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
                         return EXIT_BERTH_INTERNAL;
                 }
         }
-        if (s->command && isempty(s->command[0])) {
+        if (s->boot && s->as_pid1) {
+                log_error("boot: the tree's init is always PID 1; --as-pid1 does not apply");
+                return EXIT_BERTH_USAGE;
+        }
+        if (!s->boot && (s->init || s->restart_on_reboot)) {
+                log_error("run: --init= and --restart= are for booting (berth boot, or -b)");
+                return EXIT_BERTH_USAGE;
+        }
+        if (!s->boot && s->command && isempty(s->command[0])) {
                 log_error("run: the command is empty");
                 return EXIT_BERTH_USAGE;
         }
@@ -368,19 +436,28 @@ int run_parse_args(int argc, char *argv[], Settings **ret) {
         return 0;
 }
 
-int verb_run(int argc, char *argv[]) {
+static int run_or_boot(int argc, char *argv[], bool boot) {
         _cleanup_(settings_freep) Settings *s = NULL;
         int r, status = 0;
 
-        r = run_parse_args(argc, argv, &s);
+        r = run_parse_args(argc, argv, boot, &s);
         if (r != 0 || !s)
                 return r;
         if (geteuid() != 0) {
-                log_error("run: berth needs root to create a machine (run it with sudo)");
+                log_error("%s: berth needs root to create a machine (run it as root)",
+                          s->boot ? "boot" : "run");
                 return EXIT_BERTH_PERMISSION;
         }
         r = machine_run(s, &status);
         if (r < 0)
                 return exit_code_from_errno(r);
         return status;
+}
+
+int verb_run(int argc, char *argv[]) {
+        return run_or_boot(argc, argv, false);
+}
+
+int verb_boot(int argc, char *argv[]) {
+        return run_or_boot(argc, argv, true);
 }

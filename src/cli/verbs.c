@@ -12,6 +12,8 @@
 static const Verb verbs[] = {
         { "run", "Run a machine (foreground monitor)", "Run a command in a new machine rooted at an OS tree",
           verb_run },
+        { "boot", "Run a machine (foreground monitor)", "Boot an OS tree with its own init as PID 1",
+          verb_boot },
         { "list", "Machines", "List running machines", verb_list },
 };
 

@@ -61,6 +61,7 @@ Settings *settings_new(void) {
                 return NULL;
         s->network = NETWORK_PRIVATE;
         s->console = _CONSOLE_MODE_INVALID;
+        s->kill_timeout_usec = KILL_TIMEOUT_DEFAULT_USEC;
         return s;
 }
 
@@ -82,6 +83,7 @@ Settings *settings_free(Settings *s) {
         free(s->uuid);
         free(s->user);
         free(s->working_directory);
+        free(s->init);
         strv_free(s->environment);
         strv_free(s->command);
         strv_free(s->syscall_allow);

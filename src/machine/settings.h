@@ -53,6 +53,11 @@ typedef struct Settings {
         char **environment; /* extra NAME=VALUE */
         char **command;
 
+        bool boot;                  /* run the tree's init as PID 1 (berth boot, -b) */
+        char *init;                 /* --init=: init's path inside the tree, instead of looking for it */
+        uint64_t kill_timeout_usec; /* how long a guest may take to power off before it is killed */
+        bool restart_on_reboot;     /* --restart=on-reboot: a guest's reboot starts it again in place */
+        bool notify_ready;          /* --notify-ready: pass the guest's READY=1 on to our own manager */
         bool as_pid1;
         bool read_only;
         bool no_os_check;
@@ -73,8 +78,9 @@ typedef struct Settings {
         size_t n_mounts;
 } Settings;
 
-#define CUSTOM_MOUNTS_MAX  256U
-#define SETTINGS_VALUE_MAX 4096U
+#define CUSTOM_MOUNTS_MAX         256U
+#define SETTINGS_VALUE_MAX        4096U
+#define KILL_TIMEOUT_DEFAULT_USEC (30ULL * 1000000ULL)
 
 Settings *settings_new(void);
 Settings *settings_free(Settings *s);

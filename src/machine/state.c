@@ -23,6 +23,9 @@ void machine_state_done(MachineState *s) {
         free(s->root);
         free(s->uuid);
         free(s->cgroup);
+        free(s->state);
+        free(s->init);
+        free(s->os);
         strv_free(s->cleanup_paths);
         *s = (MachineState){};
 }
@@ -75,6 +78,12 @@ int machine_state_serialize(const MachineState *s, char **ret) {
                 PUT("UUID", s->uuid);
         if (s->cgroup)
                 PUT("CGROUP", s->cgroup);
+        if (s->state)
+                PUT("STATE", s->state);
+        if (s->init)
+                PUT("INIT", s->init);
+        if (s->os)
+                PUT("OS", s->os);
         if (s->leader > 0) {
                 PUT_NUM("LEADER", "%d", (int) s->leader);
                 PUT_NUM("LEADER_STARTTIME", "%" PRIu64, s->leader_starttime);
@@ -171,6 +180,12 @@ int machine_state_parse(const char *text, MachineState *ret) {
                         r = set_string(&s.uuid, v);
                 else if (streq(line, "CGROUP"))
                         r = path_is_normalized_absolute(v) ? set_string(&s.cgroup, v) : -EBADMSG;
+                else if (streq(line, "STATE"))
+                        r = set_string(&s.state, v);
+                else if (streq(line, "INIT"))
+                        r = set_string(&s.init, v);
+                else if (streq(line, "OS"))
+                        r = set_string(&s.os, v);
                 else if (streq(line, "LEADER"))
                         r = once(&seen, 1, parse_pid(v, &s.leader));
                 else if (streq(line, "LEADER_STARTTIME"))

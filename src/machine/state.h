@@ -13,6 +13,9 @@ typedef struct MachineState {
         char *root;
         char *uuid;
         char *cgroup; /* absolute path in the cgroup2 file system */
+        char *state;  /* starting, running (ready, or an init that does not notify), stopping */
+        char *init;   /* what PID 1 is: systemd, sysvinit, busybox, unknown (boot); reaper, command (run) */
+        char *os;     /* the guest's PRETTY_NAME */
         pid_t leader; /* 0 while the machine is starting */
         uint64_t leader_starttime;
         pid_t monitor;

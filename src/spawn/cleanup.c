@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -118,9 +119,23 @@ int machines_gc(const char *state_dir) {
         r = machine_lock_list(state_dir, &locks);
         if (r < 0)
                 return r;
-        STRV_FOREACH (l, locks)
-                if (!strv_contains(names, *l) && strv_extend(&names, *l) < 0)
+        STRV_FOREACH (l, locks) {
+                _cleanup_free_ char *path = strjoin3(state_dir, "/locks/machine-", *l);
+                struct timespec now;
+                struct stat st;
+
+                if (strv_contains(names, *l) || !path)
+                        continue;
+                /* A lock without a state file is also what a monitor holds for the moment between
+                 * taking its name and writing its state: only a lock file that has been there a while
+                 * is a killed monitor's, and only then may we take it, or we would make a starting
+                 * machine think its name is in use. */
+                clock_gettime(CLOCK_REALTIME, &now);
+                if (stat(path, &st) < 0 || now.tv_sec - st.st_mtim.tv_sec < 10)
+                        continue;
+                if (strv_extend(&names, *l) < 0)
                         return -ENOMEM;
+        }
         STRV_FOREACH (name, names) {
                 int lock = -EBADF;
 

@@ -14,17 +14,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
 #include "caps.h"
+#include "boot.h"
 #include "cgroup.h"
 #include "cleanup.h"
 #include "device-policy.h"
 #include "console.h"
 #include "fd-util.h"
 #include "fs-util.h"
+#include "init-detect.h"
 #include "log.h"
 #include "machine-name.h"
+#include "notify.h"
 #include "monitor.h"
 #include "path-util.h"
 #include "payload.h"
@@ -56,6 +60,13 @@ typedef struct Machine {
         bool state_written;
         bool ready;
         int exit_status;
+        uint64_t since_usec;
+        InitInfo init;     /* booting: what the tree's init is */
+        char *os;          /* the guest's PRETTY_NAME */
+        const char *state; /* starting, running, stopping */
+        int notify_fd;     /* booting: /run/host/notify, bound by the outer child */
+        bool stop_requested;
+        sd_event_source *kill_timer;
 } Machine;
 
 static const int monitor_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGWINCH };
@@ -68,6 +79,7 @@ static void machine_done(Machine *m) {
                 (void) waitid(P_PIDFD, (id_t) m->leader_pidfd, NULL, WEXITED);
         }
         m->console = console_free(m->console);
+        m->kill_timer = sd_event_source_disable_unref(m->kill_timer);
         m->event = sd_event_unref(m->event);
         if (m->cgroup) {
                 int r = cgroup_remove_tree(m->cgroup);
@@ -102,6 +114,11 @@ static void machine_done(Machine *m) {
                 (void) wait_pid(m->netns_maker, NULL);
         }
         safe_close(m->netns_maker_fd);
+        safe_close(m->notify_fd);
+        init_info_done(&m->init);
+        strv_free(m->payload.argv);
+        strv_free(m->payload.extra_env);
+        free(m->os);
         free(m->cgroup);
         free(m->root);
         free(m->name);
@@ -155,6 +172,25 @@ static int resolve_tree(Machine *m) {
                                 "pass --no-os-check to use it anyway",
                                 dir);
         }
+        if (s->boot) {
+                int r = init_detect(fd, s->init, &m->init);
+                if (r == -ENOENT && s->init)
+                        return log_error_errno(r, "init '%s' not found in tree '%s'", s->init, dir);
+                if (r == -ENOENT)
+                        return log_error_errno(
+                                r,
+                                "tree '%s' has no init (looked for /usr/lib/systemd/systemd, "
+                                "/lib/systemd/systemd, /sbin/init, /init): pass --init=PATH, or "
+                                "use berth run for a command",
+                                dir);
+                if (r == -EACCES)
+                        return log_error_errno(r, "init '%s' in tree '%s' is not an executable file",
+                                               s->init ?: "/sbin/init", dir);
+                if (r < 0)
+                        return log_error_errno(r, "cannot look for init in tree '%s': %m", dir);
+                log_debug("Booting %s (%s).", m->init.path, init_kind_to_string(m->init.kind));
+        }
+        m->os = tree_pretty_name(fd);
         m->root = strdup(real);
         if (!m->root)
                 return log_oom();
@@ -175,7 +211,21 @@ static int pick_name(Machine *m) {
 }
 
 static int take_name(Machine *m) {
-        int r = machine_lock(BERTH_STATE_DIR, m->name, &m->lock_fd);
+        int r;
+
+        /* Someone cleaning up stale machines may hold the lock for a moment: a name without a state file
+         * is only busy if it stays so. */
+        for (unsigned attempt = 0;; attempt++) {
+                MachineState st = {};
+                struct timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
+
+                r = machine_lock(BERTH_STATE_DIR, m->name, &m->lock_fd);
+                if (r != -EBUSY || attempt >= 50 || machine_state_load(BERTH_STATE_DIR, m->name, &st) >= 0) {
+                        machine_state_done(&st);
+                        break;
+                }
+                nanosleep(&ts, NULL);
+        }
 
         if (r == -EBUSY) {
                 MachineState st = {};
@@ -280,14 +330,16 @@ static int write_state(Machine *m) {
                 .cgroup = m->cgroup,
                 .leader = m->leader,
                 .monitor = getpid(),
-                .since_usec = 0,
+                .since_usec = m->since_usec,
+                .state = (char *) m->state,
+                .init = (char *) (m->settings->boot      ? init_kind_to_string(m->init.kind)
+                                  : m->settings->as_pid1 ? "command"
+                                                         : "reaper"),
+                .os = m->os,
         };
         _cleanup_strv_free_ char **paths = NULL;
-        struct timespec ts;
         int r;
 
-        clock_gettime(CLOCK_REALTIME, &ts);
-        st.since_usec = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
         (void) proc_pid_starttime(st.monitor, &st.monitor_starttime);
         if (m->leader > 0 && proc_pid_starttime(m->leader, &st.leader_starttime) < 0)
                 st.leader_starttime = 0;
@@ -320,6 +372,19 @@ static int prepare_payload(Machine *m) {
         r = seccomp_program_build_args(&p->seccomp_args);
         if (r < 0)
                 return log_error_errno(r, "cannot build the seccomp filter: %m");
+
+        r = boot_environment(s->boot, &p->extra_env);
+        if (r < 0)
+                return log_oom();
+        if (s->boot) {
+                /* init and the arguments given after --. */
+                r = strv_extend(&p->argv, m->init.path);
+                STRV_FOREACH (a, s->command)
+                        if (r >= 0)
+                                r = strv_extend(&p->argv, *a);
+                if (r < 0)
+                        return log_oom();
+        }
 
         p->settings = s;
         p->root = m->root;
@@ -479,6 +544,10 @@ static int start_payload(Machine *m) {
                         }
                         continue;
                 }
+                if (msg.type == SYNC_NOTIFY && fd >= 0 && m->notify_fd < 0) {
+                        m->notify_fd = fd;
+                        continue;
+                }
                 safe_close(fd);
                 if (msg.type == SYNC_INNER_PID && msg.value > 0 && msg.value <= INT_MAX && m->leader <= 0) {
                         m->leader = (pid_t) msg.value;
@@ -521,9 +590,79 @@ fail:
 static int on_leader_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
         Machine *m = userdata;
 
-        m->exit_status = exit_status_from_siginfo(si);
+        m->exit_status = m->settings->boot ? boot_exit_status(si) : exit_status_from_siginfo(si);
         m->leader_pidfd = safe_close(m->leader_pidfd);
         return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static void kill_machine(Machine *m) {
+        _cleanup_close_ int scope = -EBADF;
+
+        /* Everything of the machine at once, PID 1 included. */
+        if (m->cgroup && (scope = open(m->cgroup, O_DIRECTORY | O_RDONLY | O_CLOEXEC)) >= 0 &&
+            write_string_file_at(scope, "cgroup.kill", "1") >= 0)
+                return;
+        if (m->leader_pidfd >= 0)
+                (void) pidfd_signal(m->leader_pidfd, SIGKILL);
+}
+
+static int on_kill_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Machine *m = userdata;
+
+        log_warning("Machine '%s' did not power off within %llu s: killing it.", m->name,
+                    (unsigned long long) (m->settings->kill_timeout_usec / 1000000));
+        kill_machine(m);
+        return 0;
+}
+
+static void set_state(Machine *m, const char *state) {
+        if (m->state && streq(m->state, state))
+                return;
+        m->state = state;
+        if (m->state_written)
+                (void) write_state(m);
+}
+
+static void request_poweroff(Machine *m) {
+        int sig = init_poweroff_signal(m->init.kind);
+        int r;
+
+        m->stop_requested = true;
+        set_state(m, "stopping");
+        log_info("Asking machine '%s' to power off (SIG%s to its %s).", m->name, signal_name(sig),
+                 init_kind_to_string(m->init.kind));
+        if (m->leader_pidfd >= 0)
+                (void) pidfd_signal(m->leader_pidfd, sig);
+        r = sd_event_add_time_relative(m->event, &m->kill_timer, CLOCK_MONOTONIC,
+                                       m->settings->kill_timeout_usec, 0, on_kill_timeout, m);
+        if (r < 0) {
+                log_warning_errno(r, "cannot arm the kill timeout, killing now: %m");
+                kill_machine(m);
+        }
+}
+
+static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Machine *m = userdata;
+        char buf[NOTIFY_MESSAGE_MAX + 1];
+        NotifyUpdate u = {};
+        ssize_t n;
+
+        n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+        if (n < 0 || n > (ssize_t) NOTIFY_MESSAGE_MAX)
+                return 0; /* nothing, or too long to be honest: dropped */
+        if (notify_parse(buf, (size_t) n, &u) < 0)
+                return 0;
+        if (u.status)
+                log_info("%s: %s", m->name, u.status);
+        if (u.stopping)
+                set_state(m, "stopping");
+        else if (u.ready && !m->stop_requested) {
+                set_state(m, "running");
+                if (m->settings->notify_ready)
+                        (void) sd_notify(false, "READY=1");
+        }
+        notify_update_done(&u);
+        return 0;
 }
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -531,6 +670,16 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 
         if (si->ssi_signo == SIGWINCH) {
                 console_resize(m->console);
+                return 0;
+        }
+        if (m->settings->boot) {
+                /* SIGTERM, SIGINT, SIGHUP: power the guest off the way its init understands; a
+                 * second request does not wait any more. */
+                if (m->stop_requested) {
+                        log_notice("Killing machine '%s' now.", m->name);
+                        kill_machine(m);
+                } else
+                        request_poweroff(m);
                 return 0;
         }
         /* SIGTERM, SIGINT, SIGHUP: the machine decides what they mean; its PID 1 gets them. */
@@ -574,6 +723,11 @@ static int run_event_loop(Machine *m) {
         r = sd_event_add_io(m->event, NULL, m->sync_fd, EPOLLIN, on_sync, m);
         if (r < 0)
                 return log_error_errno(r, "cannot watch the sync socket: %m");
+        if (m->notify_fd >= 0) {
+                r = sd_event_add_io(m->event, NULL, m->notify_fd, EPOLLIN, on_notify, m);
+                if (r < 0)
+                        return log_error_errno(r, "cannot watch the notify socket: %m");
+        }
 
         r = sd_event_loop(m->event);
         if (r < 0)
@@ -602,8 +756,10 @@ int machine_run(const Settings *s, int *ret_status) {
                 .monitor_pidfd = -EBADF,
                 .leader_pidfd = -EBADF,
                 .netns_maker_fd = -EBADF,
+                .notify_fd = -EBADF,
                 .exit_status = -1,
         };
+        struct timespec now;
         sigset_t mask;
         int r;
 
@@ -635,6 +791,8 @@ int machine_run(const Settings *s, int *ret_status) {
                 return r;
 
         make_uuid(&m);
+        clock_gettime(CLOCK_REALTIME, &now);
+        m.since_usec = (uint64_t) now.tv_sec * 1000000 + (uint64_t) now.tv_nsec / 1000;
         r = prepare_overlays(&m);
         if (r < 0)
                 return r;
@@ -662,6 +820,10 @@ int machine_run(const Settings *s, int *ret_status) {
         r = start_payload(&m);
         if (r < 0)
                 return r;
+        /* A systemd guest says when it is up; any other init is running once started. */
+        m.state = s->boot && m.init.kind == INIT_SYSTEMD ? "starting" : "running";
+        if (s->notify_ready && !streq(m.state, "starting"))
+                (void) sd_notify(false, "READY=1");
         r = write_state(&m);
         if (r < 0)
                 return r;

@@ -5,7 +5,9 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -208,10 +210,45 @@ static int copy_host_os_release(int host_dir_fd, int sync_fd) {
         return 0;
 }
 
-int mount_setup_run(int root_fd, int sync_fd) {
-        _cleanup_close_ int run = -EBADF, host = -EBADF, cm = -EBADF;
+static int write_host_file(int host_fd, const char *name, const char *text, int sync_fd) {
+        _cleanup_close_ int fd = -EBADF;
         int r;
 
+        fd = openat(host_fd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0444);
+        if (fd < 0)
+                return sync_errorf(sync_fd, errno, "cannot create /run/host/%s: %m", name);
+        r = loop_write(fd, text, strlen(text));
+        if (r < 0)
+                return sync_errorf(sync_fd, r, "cannot write /run/host/%s: %m", name);
+        return 0;
+}
+
+static int make_notify_socket(int host_fd, int sync_fd, int *ret) {
+        _cleanup_close_ int fd = -EBADF;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char p[FD_PATH_MAX];
+        int one = 1;
+
+        /* Bound through the fd of /run/host (our own tmpfs), so no path of the tree is involved. */
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return sync_errorf(sync_fd, errno, "cannot create the notify socket: %m");
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", fd_path(host_fd, p));
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return sync_errorf(sync_fd, errno, "cannot bind /run/host/notify: %m");
+        if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
+                return sync_errorf(sync_fd, errno, "cannot set up /run/host/notify: %m");
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+int mount_setup_run(int root_fd, const char *uuid, bool boot, int sync_fd, int *ret_notify_fd) {
+        _cleanup_close_ int run = -EBADF, host = -EBADF;
+        char text[64];
+        int r;
+
+        /* The container interface (systemd.io/CONTAINER_INTERFACE): /run/host tells the guest who runs
+         * it, and a booted guest reports readiness on /run/host/notify. */
         r = mount_tmpfs_at(root_fd, "/run", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755,size=20%",
                            sync_fd);
         if (r < 0)
@@ -227,9 +264,16 @@ int mount_setup_run(int root_fd, int sync_fd) {
         r = copy_host_os_release(host, sync_fd);
         if (r < 0)
                 return r;
-        cm = openat(host, "container-manager", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0444);
-        if (cm < 0 || loop_write(cm, "berth\n", 6) < 0)
-                return sync_errorf(sync_fd, errno, "cannot write /run/host/container-manager: %m");
+        r = write_host_file(host, "container-manager", "berth\n", sync_fd);
+        if (r < 0)
+                return r;
+        snprintf(text, sizeof(text), "%s\n", uuid);
+        r = write_host_file(host, "container-uuid", text, sync_fd);
+        if (r < 0)
+                return r;
+        *ret_notify_fd = -EBADF;
+        if (boot)
+                return make_notify_socket(host, sync_fd, ret_notify_fd);
         return 0;
 }
 
@@ -474,7 +518,7 @@ int mount_setup_proc(int root_fd, bool private_network, int sync_fd) {
         return mask_entries(proc, "/proc", proc_masked_dirs, true, sync_fd);
 }
 
-int mount_setup_sys(int root_fd, int sync_fd) {
+int mount_setup_sys(int root_fd, bool cgroup_writable, int sync_fd) {
         _cleanup_close_ int mp = -EBADF, sys = -EBADF, cg = -EBADF;
         int r;
 
@@ -495,7 +539,8 @@ int mount_setup_sys(int root_fd, int sync_fd) {
         cg = openat(sys, "fs/cgroup", O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
         if (cg < 0)
                 return sync_errorf(sync_fd, errno, "cannot open /sys/fs/cgroup: %m");
-        r = mount_on_fd("cgroup2", cg, "cgroup2", MS_RDONLY | MS_LOCKDOWN, NULL);
+        /* Writable for a booted guest: its init manages the delegated subtree it is rooted in. */
+        r = mount_on_fd("cgroup2", cg, "cgroup2", (cgroup_writable ? 0 : MS_RDONLY) | MS_LOCKDOWN, NULL);
         if (r < 0)
                 return sync_errorf(sync_fd, r, "cannot mount the machine's cgroup on /sys/fs/cgroup: %m");
         return 0;

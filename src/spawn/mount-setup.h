@@ -10,7 +10,7 @@
 int mount_make_private(int sync_fd);
 int mount_bind_root(const char *root, int sync_fd, int *ret_root_fd);
 int mount_setup_dev(int root_fd, bool console, int sync_fd, int *ret_console_master);
-int mount_setup_run(int root_fd, int sync_fd);
+int mount_setup_run(int root_fd, const char *uuid, bool boot, int sync_fd, int *ret_notify_fd);
 int mount_setup_tmp(int root_fd, int sync_fd);
 int mount_setup_custom(int root_fd, const Settings *s, const OverlayDirs *overlays, int sync_fd);
 int mount_root_read_only(int root_fd, int sync_fd);
@@ -18,7 +18,7 @@ int mount_root_read_only(int root_fd, int sync_fd);
 /* In the inner child, which has the new PID, network, IPC and cgroup namespaces: procfs, sysfs, mqueue
  * and cgroup2 take their view from the mounting process. */
 int mount_setup_proc(int root_fd, bool private_network, int sync_fd);
-int mount_setup_sys(int root_fd, int sync_fd);
+int mount_setup_sys(int root_fd, bool cgroup_writable, int sync_fd);
 int mount_setup_mqueue(int root_fd, int sync_fd);
 int mount_pivot_root(int root_fd, int sync_fd);
 

@@ -156,11 +156,20 @@ static _Noreturn void exec_command(const Payload *p, int sync_fd) {
         if (r < 0)
                 _exit(EXIT_FAILURE);
 
-        r = environment_build(r > 0 ? &u : NULL, p->term, p->uuid, s->environment, &env);
-        if (r < 0)
-                fail(sync_fd, r, "cannot build the environment: %m");
+        {
+                /* The container interface's variables first, then the user's --setenv= (later wins). */
+                _cleanup_strv_free_ char **extra = strv_copy(p->extra_env);
+                STRV_FOREACH (e, s->environment)
+                        if (strv_extend(&extra, *e) < 0)
+                                fail(sync_fd, ENOMEM, "out of memory");
+                r = environment_build(r > 0 ? &u : NULL, p->term, p->uuid, extra, &env);
+                if (r < 0)
+                        fail(sync_fd, r, "cannot build the environment: %m");
+        }
 
-        if (s->command)
+        if (p->argv)
+                argv = strv_copy(p->argv);
+        else if (s->command)
                 argv = strv_copy(s->command);
         else {
                 /* No command: the user's shell, as a login shell would be. */
@@ -298,7 +307,7 @@ static _Noreturn void inner_child(const Payload *p, int root_fd, int netns_fd) {
                 fail(sync_fd, errno, "cannot create a cgroup namespace: %m");
 
         if (mount_setup_proc(root_fd, s->network == NETWORK_PRIVATE, sync_fd) < 0 ||
-            mount_setup_sys(root_fd, sync_fd) < 0 || mount_setup_mqueue(root_fd, sync_fd) < 0 ||
+            mount_setup_sys(root_fd, s->boot, sync_fd) < 0 || mount_setup_mqueue(root_fd, sync_fd) < 0 ||
             mount_pivot_root(root_fd, sync_fd) < 0)
                 _exit(EXIT_FAILURE);
         safe_close(root_fd);
@@ -331,7 +340,7 @@ static _Noreturn void inner_child(const Payload *p, int root_fd, int netns_fd) {
         if (sync_send(sync_fd, SYNC_READY, 0, 0, NULL, -EBADF) < 0)
                 _exit(EXIT_FAILURE);
 
-        if (s->as_pid1) {
+        if (s->as_pid1 || s->boot) {
                 if (p->console != CONSOLE_PIPE)
                         (void) ioctl(0, TIOCSCTTY, 0);
                 exec_command(p, sync_fd);
@@ -396,7 +405,7 @@ static void receive_from_monitor(const Payload *p, int *ret_cgroup_fd, int *ret_
 _Noreturn void payload_outer_child(const Payload *p) {
         const Settings *s = p->settings;
         int keep[] = { p->sync_fd, p->monitor_pidfd };
-        int sync_fd = p->sync_fd, root_fd = -EBADF, master = -EBADF, cgroup_fd, netns_fd, r;
+        int sync_fd = p->sync_fd, root_fd = -EBADF, master = -EBADF, notify = -EBADF, cgroup_fd, netns_fd, r;
         uint64_t flags;
         pid_t inner;
 
@@ -414,11 +423,17 @@ _Noreturn void payload_outer_child(const Payload *p) {
 
         if (mount_make_private(sync_fd) < 0 || mount_bind_root(p->root, sync_fd, &root_fd) < 0 ||
             mount_setup_dev(root_fd, p->console != CONSOLE_PIPE, sync_fd, &master) < 0 ||
-            mount_setup_run(root_fd, sync_fd) < 0 || mount_setup_tmp(root_fd, sync_fd) < 0 ||
+            mount_setup_run(root_fd, p->uuid, s->boot, sync_fd, &notify) < 0 ||
+            mount_setup_tmp(root_fd, sync_fd) < 0 ||
             mount_setup_custom(root_fd, s, p->overlays, sync_fd) < 0 ||
             (s->read_only && mount_root_read_only(root_fd, sync_fd) < 0))
                 _exit(EXIT_FAILURE);
 
+        if (notify >= 0) {
+                if (sync_send(sync_fd, SYNC_NOTIFY, 0, 0, NULL, notify) < 0)
+                        _exit(EXIT_FAILURE);
+                safe_close(notify);
+        }
         if (master >= 0) {
                 if (sync_send(sync_fd, SYNC_CONSOLE, 0, 0, NULL, master) < 0)
                         _exit(EXIT_FAILURE);

@@ -25,6 +25,8 @@ typedef struct Payload {
         int monitor_pidfd;     /* to notice a monitor that died before PDEATHSIG was armed */
         int sync_fd;           /* the children's end */
         const char *term;      /* TERM for the command */
+        char **argv;           /* what to exec: init and its arguments when booting; NULL: the command */
+        char **extra_env;      /* container_host_*, NOTIFY_SOCKET, ... before the user's --setenv= */
 } Payload;
 
 /* The outer child: runs in a new mount namespace, still in the host's user namespace, builds the mount

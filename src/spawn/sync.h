@@ -13,6 +13,7 @@ typedef enum SyncType {
         SYNC_READY,       /* inner → monitor: set up, about to start the command */
         SYNC_ERROR,       /* any → monitor: error = errno, text = what failed */
         SYNC_EXEC_FAILED, /* command → monitor: error = errno, value = exit status, text */
+        SYNC_NOTIFY,      /* outer → monitor: the bound /run/host/notify socket (fd) */
         SYNC_NETNS,       /* monitor → outer: the machine's network namespace (fd) */
         SYNC_CGROUP,      /* monitor → outer: the payload's cgroup (fd), for CLONE_INTO_CGROUP */
 } SyncType;

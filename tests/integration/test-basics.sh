@@ -173,7 +173,7 @@ new_name
 machine_bg "$NAME" -- "trap 'echo got-USR2; exit 6' USR2; touch /run/sync/ready; $WAIT_GO; exit 99"
 if wait_ready; then
         bx list --no-legend
-        leader=$(awk -v n="$NAME" '$1 == n { print $3 }' <<<"$OUT")
+        leader=$(awk -v n="$NAME" '$1 == n { print $4 }' <<<"$OUT")
         if [ -n "$leader" ] && [ "$leader" -gt 1 ]; then
                 kill -USR2 "$leader"
                 machine_wait
@@ -190,7 +190,7 @@ new_name
 machine_bg "$NAME" -- "touch /run/sync/ready; $WAIT_GO; exit 99"
 if wait_ready; then
         bx list --no-legend
-        leader=$(awk -v n="$NAME" '$1 == n { print $3 }' <<<"$OUT")
+        leader=$(awk -v n="$NAME" '$1 == n { print $4 }' <<<"$OUT")
         [ -n "$leader" ] && [ "$leader" -gt 1 ] && kill -KILL "$leader"
         machine_wait
         is "$RC" 137 "SIGKILL of the machine's PID 1 from the host gives 137"

@@ -40,11 +40,11 @@ check "while running: the scope has a payload child" test -d "$(scope_dir "$M1")
 
 bx list
 is "$RC" 0 "berth list succeeds"
-like "$OUT" "^NAME +CLASS +LEADER +ROOT +SINCE" "berth list has the documented columns NAME CLASS LEADER ROOT SINCE"
-like "$OUT" "^$M1 +container +[0-9]+ " "berth list shows the machine"
+like "$OUT" "^NAME +CLASS +STATE +LEADER +ROOT +SINCE +OS" "berth list has the documented columns NAME CLASS STATE LEADER ROOT SINCE OS"
+like "$OUT" "^$M1 +container +running +[0-9]+ " "berth list shows the machine, running"
 like "$OUT" "$ROOT_REAL" "berth list shows the tree"
 like "$OUT" "^[0-9]+ machines? listed\.$" "berth list ends with a count"
-leader=$(awk -v n="$M1" '$1 == n { print $3 }' <<<"$OUT")
+leader=$(awk -v n="$M1" '$1 == n { print $4 }' <<<"$OUT")
 
 bx list --no-legend
 unlike "$OUT" "NAME|listed" "berth list --no-legend leaves out header and footer"

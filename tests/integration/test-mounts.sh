@@ -241,10 +241,15 @@ uuid=0c9f3b3e-5a6b-4c1d-9e8f-0123456789ab
 export BERTH_IT_LEAK=leaked BERTH_IT_PASS="passed through"
 mrun --uuid=$uuid -- env
 unset BERTH_IT_LEAK
+# container_host_* come from the host's os-release (the container interface); the rest is fixed.
+host_env=$(. /etc/os-release 2>/dev/null; for kv in "container_host_id=${ID:-}" "container_host_version_id=${VERSION_ID:-}" \
+        "container_host_build_id=${BUILD_ID:-}" "container_host_variant_id=${VARIANT_ID:-}" \
+        "container_host_image_id=${IMAGE_ID:-}" "container_host_image_version=${IMAGE_VERSION:-}"; do
+        [ -n "${kv#*=}" ] && echo "$kv"; done)
 env_got=$(sort <<<"$OUT" | tr '\n' ';')
 env_want=$(printf '%s\n' "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "HOME=/root" \
-        "USER=root" "LOGNAME=root" "SHELL=/bin/sh" "TERM=dumb" "container=berth" "container_uuid=$uuid" | sort | tr '\n' ';')
-is "$env_got" "$env_want" "the default environment is exactly PATH HOME USER LOGNAME SHELL TERM container container_uuid"
+        "USER=root" "LOGNAME=root" "SHELL=/bin/sh" "TERM=dumb" "container=berth" "container_uuid=$uuid" $host_env | sort | tr '\n' ';')
+is "$env_got" "$env_want" "the default environment is exactly PATH HOME USER LOGNAME SHELL TERM container container_uuid container_host_*"
 
 mrun -E FOO=bar --setenv=EMPTY= -E 'SPACED=a b=c' -E BERTH_IT_PASS -- env
 like "$OUT" "^FOO=bar$" "-E FOO=bar"
