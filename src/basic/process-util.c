@@ -5,12 +5,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "fd-util.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "process-util.h"
 
 pid_t clone3_fork(uint64_t flags, int cgroup_fd, int *ret_pidfd) {
@@ -94,4 +96,27 @@ int wait_pid(pid_t pid, siginfo_t *ret) {
 const char *signal_name(int sig) {
         const char *s = sigabbrev_np(sig);
         return s ? s : "unknown";
+}
+
+int signal_from_string(const char *s) {
+        uint32_t n;
+
+        if (isempty(s))
+                return -EINVAL;
+        if (strncasecmp(s, "SIG", 3) == 0)
+                s += 3;
+        if (safe_atou32(s, &n) >= 0)
+                return n >= 1 && n < (uint32_t) _NSIG ? (int) n : -EINVAL;
+        if (strncasecmp(s, "RTMIN", 5) == 0) {
+                uint32_t off = 0;
+                if (s[5] && (s[5] != '+' || safe_atou32(s + 6, &off) < 0))
+                        return -EINVAL;
+                return SIGRTMIN + (int) off <= SIGRTMAX ? SIGRTMIN + (int) off : -EINVAL;
+        }
+        for (int sig = 1; sig < SIGRTMIN; sig++) {
+                const char *abbrev = sigabbrev_np(sig);
+                if (abbrev && strcasecmp(abbrev, s) == 0)
+                        return sig;
+        }
+        return -EINVAL;
 }

@@ -21,3 +21,5 @@ int exit_status_from_siginfo(const siginfo_t *si);
 int wait_pid(pid_t pid, siginfo_t *ret);
 
 const char *signal_name(int sig);
+/* "SIGTERM", "TERM", "15", "SIGRTMIN+4", "RTMIN+4": the signal number, or -EINVAL. */
+int signal_from_string(const char *s);

@@ -6,6 +6,7 @@
 #include "exit-codes.h"
 #include "list.h"
 #include "log.h"
+#include "machines.h"
 #include "run.h"
 #include "verbs.h"
 
@@ -15,6 +16,11 @@ static const Verb verbs[] = {
         { "boot", "Run a machine (foreground monitor)", "Boot an OS tree with its own init as PID 1",
           verb_boot },
         { "list", "Machines", "List running machines", verb_list },
+        { "status", "Machines", "Show a machine's state and processes", verb_status },
+        { "poweroff", "Machines", "Ask a machine to power off", verb_poweroff },
+        { "reboot", "Machines", "Ask a booted machine to reboot", verb_reboot },
+        { "terminate", "Machines", "Kill every process of a machine at once", verb_terminate },
+        { "kill", "Machines", "Send a signal to a machine's processes", verb_kill },
 };
 
 const Verb *verb_find(const char *name) {

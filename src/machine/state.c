@@ -404,3 +404,21 @@ int machine_state_leader_alive(const MachineState *s) {
                 return r;
         return st == s->leader_starttime;
 }
+
+int machine_state_open_leader(const MachineState *s, int *ret_pidfd) {
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if (s->leader <= 0)
+                return -ESRCH;
+        fd = pidfd_open_pid(s->leader);
+        if (fd < 0)
+                return fd == -EINVAL ? -ESRCH : fd;
+        r = machine_state_leader_alive(s);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return -ESRCH;
+        *ret_pidfd = TAKE_FD(fd);
+        return 0;
+}

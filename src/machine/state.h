@@ -49,3 +49,6 @@ int machine_lock_list(const char *state_dir, char ***ret);
 
 /* Whether the machine's leader is still the process that was recorded. */
 int machine_state_leader_alive(const MachineState *s);
+/* A pidfd for the recorded leader, checked against its start time after opening, so a recycled PID never
+ * gets a signal. -ESRCH when the leader is gone. */
+int machine_state_open_leader(const MachineState *s, int *ret_pidfd);

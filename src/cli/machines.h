@@ -1,0 +1,13 @@
+#pragma once
+
+#include "state.h"
+
+/* Finds a running machine for a client verb (state entry, live monitor, leader pidfd checked against its
+ * start time). Returns 0, or an exit code after saying why. */
+int machine_open(const char *verb, const char *name, MachineState *ret, int *ret_pidfd);
+
+int verb_poweroff(int argc, char *argv[]);
+int verb_reboot(int argc, char *argv[]);
+int verb_terminate(int argc, char *argv[]);
+int verb_kill(int argc, char *argv[]);
+int verb_status(int argc, char *argv[]);
