@@ -102,9 +102,18 @@ static int send_signal(const char *verb, const MachineState *st, int pidfd, int 
 }
 
 static int do_poweroff(const char *verb, const MachineState *st, int pidfd, void *userdata) {
-        /* A booted guest powers off the way its init understands; for a command, SIGTERM to the reaper. */
-        return send_signal(verb, st, pidfd,
-                           is_booted(st) ? init_poweroff_signal(init_kind_from_string(st->init)) : SIGTERM);
+        _cleanup_close_ int monitor = -EBADF;
+        int r;
+
+        /* Through the monitor, as SIGTERM to it would: it asks the guest the way its init understands
+         * (SIGTERM to the reaper for a command), knows it asked, and kills a guest that does not stop
+         * within its --kill-timeout=. */
+        r = machine_state_open_monitor(st, &monitor);
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot find the monitor of machine '%s': %m", verb, st->name);
+                return exit_code_from_errno(r);
+        }
+        return send_signal(verb, st, monitor, SIGTERM);
 }
 
 static int do_reboot(const char *verb, const MachineState *st, int pidfd, void *userdata) {

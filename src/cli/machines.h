@@ -11,3 +11,5 @@ int verb_reboot(int argc, char *argv[]);
 int verb_terminate(int argc, char *argv[]);
 int verb_kill(int argc, char *argv[]);
 int verb_status(int argc, char *argv[]);
+int verb_enter(int argc, char *argv[]);
+int verb_shell(int argc, char *argv[]);

@@ -17,6 +17,8 @@ static const Verb verbs[] = {
           verb_boot },
         { "list", "Machines", "List running machines", verb_list },
         { "status", "Machines", "Show a machine's state and processes", verb_status },
+        { "enter", "Machines", "Run a command in a running machine", verb_enter },
+        { "shell", "Machines", "A login shell in a running machine", verb_shell },
         { "poweroff", "Machines", "Ask a machine to power off", verb_poweroff },
         { "reboot", "Machines", "Ask a booted machine to reboot", verb_reboot },
         { "terminate", "Machines", "Kill every process of a machine at once", verb_terminate },

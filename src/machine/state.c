@@ -93,6 +93,7 @@ int machine_state_serialize(const MachineState *s, char **ret) {
                 PUT_NUM("MONITOR_STARTTIME", "%" PRIu64, s->monitor_starttime);
         }
         PUT_NUM("SINCE_USEC", "%" PRIu64, s->since_usec);
+        PUT_NUM("CAPABILITIES", "0x%" PRIx64, s->capabilities);
         STRV_FOREACH (p, s->cleanup_paths)
                 PUT("CLEANUP", *p);
 #undef PUT
@@ -127,6 +128,20 @@ static int set_string(char **field, const char *v) {
         if (!c)
                 return -ENOMEM;
         *field = c;
+        return 0;
+}
+
+static int parse_hex64(const char *v, uint64_t *ret) {
+        char *end;
+        unsigned long long u;
+
+        if (!strneq(v, "0x", 2) || !v[2])
+                return -EBADMSG;
+        errno = 0;
+        u = strtoull(v + 2, &end, 16);
+        if (errno != 0 || *end)
+                return -EBADMSG;
+        *ret = u;
         return 0;
 }
 
@@ -194,6 +209,8 @@ int machine_state_parse(const char *text, MachineState *ret) {
                         r = once(&seen, 4, parse_pid(v, &s.monitor));
                 else if (streq(line, "MONITOR_STARTTIME"))
                         r = once(&seen, 8, safe_atou64(v, &s.monitor_starttime));
+                else if (streq(line, "CAPABILITIES"))
+                        r = once(&seen, 32, parse_hex64(v, &s.capabilities));
                 else if (streq(line, "SINCE_USEC"))
                         r = once(&seen, 16, safe_atou64(v, &s.since_usec));
                 else if (streq(line, "CLEANUP"))
@@ -405,20 +422,31 @@ int machine_state_leader_alive(const MachineState *s) {
         return st == s->leader_starttime;
 }
 
-int machine_state_open_leader(const MachineState *s, int *ret_pidfd) {
+static int open_checked(pid_t pid, uint64_t starttime, int *ret_pidfd) {
         _cleanup_close_ int fd = -EBADF;
+        uint64_t st;
         int r;
 
-        if (s->leader <= 0)
+        if (pid <= 0)
                 return -ESRCH;
-        fd = pidfd_open_pid(s->leader);
+        fd = pidfd_open_pid(pid);
         if (fd < 0)
                 return fd == -EINVAL ? -ESRCH : fd;
-        r = machine_state_leader_alive(s);
+        /* Checked after opening: from here on the pidfd pins the process, so a PID recycled before the
+         * open shows as a different start time and is refused. */
+        r = proc_pid_starttime(pid, &st);
+        if (r == -ENOENT || r == -ESRCH || (r >= 0 && st != starttime))
+                return -ESRCH;
         if (r < 0)
                 return r;
-        if (r == 0)
-                return -ESRCH;
         *ret_pidfd = TAKE_FD(fd);
         return 0;
+}
+
+int machine_state_open_leader(const MachineState *s, int *ret_pidfd) {
+        return open_checked(s->leader, s->leader_starttime, ret_pidfd);
+}
+
+int machine_state_open_monitor(const MachineState *s, int *ret_pidfd) {
+        return open_checked(s->monitor, s->monitor_starttime, ret_pidfd);
 }

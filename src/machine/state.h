@@ -20,7 +20,9 @@ typedef struct MachineState {
         uint64_t leader_starttime;
         pid_t monitor;
         uint64_t monitor_starttime;
-        uint64_t since_usec;  /* CLOCK_REALTIME */
+        uint64_t since_usec;
+        uint64_t capabilities;
+                /* the bounding set, for processes entering the machine */ /* CLOCK_REALTIME */
         char **cleanup_paths; /* directories the monitor made and must remove (overlay work dirs) */
 } MachineState;
 
@@ -52,3 +54,5 @@ int machine_state_leader_alive(const MachineState *s);
 /* A pidfd for the recorded leader, checked against its start time after opening, so a recycled PID never
  * gets a signal. -ESRCH when the leader is gone. */
 int machine_state_open_leader(const MachineState *s, int *ret_pidfd);
+/* The same for the machine's monitor. */
+int machine_state_open_monitor(const MachineState *s, int *ret_pidfd);

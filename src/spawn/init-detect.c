@@ -114,8 +114,13 @@ int init_poweroff_signal(InitKind k) {
                 return SIGRTMIN + 4;
         case INIT_BUSYBOX:
                 return SIGUSR2;
+        case INIT_SYSVINIT:
+                /* sysvinit's only action every distribution configures is ctrlaltdel (SIGINT), which
+                 * reboots; SIGPWR runs a powerfail script Debian no longer ships. The monitor takes a
+                 * reboot it asked for as the power-off it is. */
+                return SIGINT;
         default:
-                return SIGPWR;
+                return SIGTERM;
         }
 }
 

@@ -29,8 +29,9 @@ void init_info_done(InitInfo *i);
 /* Kind from what the init path resolves to (its target's name), with hints from the tree. Pure. */
 InitKind init_kind_from_target(const char *resolved_target, bool has_telinit);
 
-/* The signals that ask an init to power off, reboot or halt (systemd: SIGRTMIN+4, SIGINT, SIGRTMIN+3;
- * sysvinit and unknown, as LXC does: SIGPWR, SIGINT, SIGPWR; busybox init: SIGUSR2, SIGTERM, SIGUSR1). */
+/* The signals that ask an init to power off, reboot or halt. systemd: SIGRTMIN+4, SIGINT, SIGRTMIN+3;
+ * busybox init: SIGUSR2, SIGTERM, SIGUSR1; sysvinit: SIGINT (ctrlaltdel, a reboot the monitor takes as
+ * power-off when it asked for one), SIGINT, SIGPWR; unknown: SIGTERM, SIGINT, SIGPWR. */
 int init_poweroff_signal(InitKind k);
 int init_reboot_signal(InitKind k);
 int init_halt_signal(InitKind k);

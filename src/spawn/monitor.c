@@ -331,6 +331,7 @@ static int write_state(Machine *m) {
                 .leader = m->leader,
                 .monitor = getpid(),
                 .since_usec = m->since_usec,
+                .capabilities = m->payload.capabilities,
                 .state = (char *) m->state,
                 .init = (char *) (m->settings->boot      ? init_kind_to_string(m->init.kind)
                                   : m->settings->as_pid1 ? "command"
@@ -591,6 +592,9 @@ static int on_leader_exit(sd_event_source *s, const siginfo_t *si, void *userdat
         Machine *m = userdata;
 
         m->exit_status = m->settings->boot ? boot_exit_status(si) : exit_status_from_siginfo(si);
+        /* A guest that reboots after we asked it to power off (sysvinit's ctrlaltdel) has stopped. */
+        if (m->settings->boot && m->stop_requested && m->exit_status == BOOT_EXIT_REBOOT)
+                m->exit_status = 0;
         m->leader_pidfd = safe_close(m->leader_pidfd);
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }

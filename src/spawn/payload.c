@@ -19,6 +19,7 @@
 #include "caps.h"
 #include "fd-util.h"
 #include "mount-setup.h"
+#include "exec-util.h"
 #include "payload.h"
 #include "process-util.h"
 #include "strv.h"
@@ -84,61 +85,19 @@ static int write_time_offsets(const Settings *s, int sync_fd) {
 }
 
 static int lookup_user(const Settings *s, UserRecord *ret, gid_t *groups, size_t *n_groups, int sync_fd) {
-        _cleanup_free_ char *passwd = NULL, *group = NULL;
-        const char *spec = s->user ?: "0";
-        int r;
+        int r = user_lookup(s->user ?: "0", ret, groups, USER_GROUPS_MAX, n_groups);
 
-        *n_groups = 0;
-        r = read_small_file_at(AT_FDCWD, "/etc/passwd", USER_DB_SIZE_MAX, &passwd, NULL);
-        if (r >= 0)
-                r = user_record_find(passwd, spec, ret);
-        if (r < 0) {
-                if (!s->user)
-                        return 0; /* root without a passwd entry: HOME=/ and no more */
-                if (r == -ESRCH || r == -ENOENT)
-                        return sync_errorf(sync_fd, ESRCH,
-                                           "user '%s' not found in the machine's /etc/passwd (add it to the "
-                                           "tree, or give a UID)",
-                                           s->user);
-                return sync_errorf(sync_fd, r, "cannot read the machine's /etc/passwd: %m");
-        }
-        if (read_small_file_at(AT_FDCWD, "/etc/group", USER_DB_SIZE_MAX, &group, NULL) >= 0) {
-                r = user_groups_find(group, ret->name, groups, USER_GROUPS_MAX, n_groups);
-                if (r < 0)
-                        return sync_errorf(sync_fd, r, "cannot read the groups of '%s': %m", ret->name);
-        }
+        if (r == -ESRCH && !s->user)
+                return 0; /* root without a passwd entry: HOME=/ and no more */
+        if (r == -ESRCH)
+                return sync_errorf(sync_fd, ESRCH,
+                                   "user '%s' not found in the machine's /etc/passwd (add it to the tree, "
+                                   "or give a UID)",
+                                   s->user);
+        if (r < 0)
+                return sync_errorf(sync_fd, r, "cannot look up user '%s' in the machine: %m",
+                                   s->user ?: "root");
         return 1;
-}
-
-/* Like execvpe() with the PATH of the command's environment. ENOENT from execve() also means "the
- * interpreter or a library is missing": a file that is there but will not run is 126 (ENOEXEC here),
- * only a file that is not there at all is 127. */
-static int exec_search(char *const *argv, char *const *env) {
-        const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        int saved = ENOENT;
-
-        if (strchr(argv[0], '/')) {
-                execve(argv[0], argv, env);
-                return errno == ENOENT && access(argv[0], F_OK) >= 0 ? -ENOEXEC : -errno;
-        }
-        for (char *const *e = env; *e; e++)
-                if (strneq(*e, "PATH=", 5))
-                        path = *e + 5;
-        for (const char *p = path; *p;) {
-                size_t n = strcspn(p, ":");
-                char full[4096];
-
-                if (n > 0 && n + strlen(argv[0]) + 2 <= sizeof(full)) {
-                        snprintf(full, sizeof(full), "%.*s/%s", (int) n, p, argv[0]);
-                        execve(full, argv, env);
-                        if (errno == ENOENT && access(full, F_OK) >= 0)
-                                saved = ENOEXEC;
-                        else if (errno != ENOENT && errno != ENOTDIR)
-                                saved = errno; /* e.g. EACCES: remember it, but keep looking */
-                }
-                p += n + (p[n] == ':');
-        }
-        return -saved;
 }
 
 /* The last steps of the command's process: user and group, environment, working directory, fds,
