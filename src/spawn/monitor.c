@@ -29,6 +29,7 @@
 #include "log.h"
 #include "machine-name.h"
 #include "notify.h"
+#include "monitor-internal.h"
 #include "monitor.h"
 #include "path-util.h"
 #include "payload.h"
@@ -37,37 +38,6 @@
 #include "state.h"
 #include "strv.h"
 #include "sync.h"
-
-typedef struct Machine {
-        const Settings *settings;
-        char *root;
-        char *name;
-        char uuid[37];
-        int lock_fd;
-        int sync_fd;       /* the monitor's end */
-        int child_sync_fd; /* the children's end, closed once they have it */
-        int cgroup_fd;
-        int monitor_pidfd;
-        int leader_pidfd;
-        pid_t netns_maker; /* the child making the network namespace, until it is done */
-        int netns_maker_fd;
-        pid_t leader;
-        char *cgroup;
-        OverlayDirs *overlays;
-        Payload payload;
-        Console *console;
-        sd_event *event;
-        bool state_written;
-        bool ready;
-        int exit_status;
-        uint64_t since_usec;
-        InitInfo init;     /* booting: what the tree's init is */
-        char *os;          /* the guest's PRETTY_NAME */
-        const char *state; /* starting, running, stopping */
-        int notify_fd;     /* booting: /run/host/notify, bound by the outer child */
-        bool stop_requested;
-        sd_event_source *kill_timer;
-} Machine;
 
 static const int monitor_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGWINCH };
 
@@ -321,7 +291,7 @@ static int prepare_overlays(Machine *m) {
         return 0;
 }
 
-static int write_state(Machine *m) {
+int monitor_write_state(Machine *m) {
         MachineState st = {
                 .name = m->name,
                 .class = (char *) "container",
@@ -588,165 +558,30 @@ fail:
         return r;
 }
 
-static int on_leader_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
-        Machine *m = userdata;
+static int machine_reset_for_restart(Machine *m) {
+        int r;
 
-        m->exit_status = m->settings->boot ? boot_exit_status(si) : exit_status_from_siginfo(si);
-        /* A guest that reboots after we asked it to power off (sysvinit's ctrlaltdel) has stopped. */
-        if (m->settings->boot && m->stop_requested && m->exit_status == BOOT_EXIT_REBOOT)
-                m->exit_status = 0;
+        /* What belongs to one boot goes; what belongs to the machine stays. */
+        m->console = console_free(m->console);
+        m->kill_timer = sd_event_source_disable_unref(m->kill_timer);
+        m->event = sd_event_unref(m->event);
+        m->sync_fd = safe_close(m->sync_fd);
+        m->child_sync_fd = safe_close(m->child_sync_fd);
+        m->notify_fd = safe_close(m->notify_fd);
         m->leader_pidfd = safe_close(m->leader_pidfd);
-        return sd_event_exit(sd_event_source_get_event(s), 0);
-}
-
-static void kill_machine(Machine *m) {
-        _cleanup_close_ int scope = -EBADF;
-
-        /* Everything of the machine at once, PID 1 included. */
-        if (m->cgroup && (scope = open(m->cgroup, O_DIRECTORY | O_RDONLY | O_CLOEXEC)) >= 0 &&
-            write_string_file_at(scope, "cgroup.kill", "1") >= 0)
-                return;
-        if (m->leader_pidfd >= 0)
-                (void) pidfd_signal(m->leader_pidfd, SIGKILL);
-}
-
-static int on_kill_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
-        Machine *m = userdata;
-
-        log_warning("Machine '%s' did not power off within %llu s: killing it.", m->name,
-                    (unsigned long long) (m->settings->kill_timeout_usec / 1000000));
-        kill_machine(m);
-        return 0;
-}
-
-static void set_state(Machine *m, const char *state) {
-        if (m->state && streq(m->state, state))
-                return;
-        m->state = state;
-        if (m->state_written)
-                (void) write_state(m);
-}
-
-static void request_poweroff(Machine *m) {
-        int sig = init_poweroff_signal(m->init.kind);
-        int r;
-
-        m->stop_requested = true;
-        set_state(m, "stopping");
-        log_info("Asking machine '%s' to power off (SIG%s to its %s).", m->name, signal_name(sig),
-                 init_kind_to_string(m->init.kind));
-        if (m->leader_pidfd >= 0)
-                (void) pidfd_signal(m->leader_pidfd, sig);
-        r = sd_event_add_time_relative(m->event, &m->kill_timer, CLOCK_MONOTONIC,
-                                       m->settings->kill_timeout_usec, 0, on_kill_timeout, m);
-        if (r < 0) {
-                log_warning_errno(r, "cannot arm the kill timeout, killing now: %m");
-                kill_machine(m);
-        }
-}
-
-static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        Machine *m = userdata;
-        char buf[NOTIFY_MESSAGE_MAX + 1];
-        NotifyUpdate u = {};
-        ssize_t n;
-
-        n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
-        if (n < 0 || n > (ssize_t) NOTIFY_MESSAGE_MAX)
-                return 0; /* nothing, or too long to be honest: dropped */
-        if (notify_parse(buf, (size_t) n, &u) < 0)
-                return 0;
-        if (u.status)
-                log_info("%s: %s", m->name, u.status);
-        if (u.stopping)
-                set_state(m, "stopping");
-        else if (u.ready && !m->stop_requested) {
-                set_state(m, "running");
-                if (m->settings->notify_ready)
-                        (void) sd_notify(false, "READY=1");
-        }
-        notify_update_done(&u);
-        return 0;
-}
-
-static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-        Machine *m = userdata;
-
-        if (si->ssi_signo == SIGWINCH) {
-                console_resize(m->console);
-                return 0;
-        }
-        if (m->settings->boot) {
-                /* SIGTERM, SIGINT, SIGHUP: power the guest off the way its init understands; a
-                 * second request does not wait any more. */
-                if (m->stop_requested) {
-                        log_notice("Killing machine '%s' now.", m->name);
-                        kill_machine(m);
-                } else
-                        request_poweroff(m);
-                return 0;
-        }
-        /* SIGTERM, SIGINT, SIGHUP: the machine decides what they mean; its PID 1 gets them. */
-        if (m->leader_pidfd >= 0)
-                (void) pidfd_signal(m->leader_pidfd, (int) si->ssi_signo);
-        return 0;
-}
-
-static int on_sync(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        SyncMsg msg;
-        int passed, r;
-
-        r = sync_recv(fd, &msg, &passed, true);
-        if (r == -EAGAIN)
-                return 0;
-        safe_close(passed);
-        if (r <= 0) {
-                /* Every sender is gone (the command exec'd): nothing more will come. */
-                (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
-                return 0;
-        }
-        if (msg.type == SYNC_ERROR || msg.type == SYNC_EXEC_FAILED)
-                log_error_errno(msg.error ?: EIO, "%s", msg.text);
-        return 0;
-}
-
-static int run_event_loop(Machine *m) {
-        sd_event_source *src = NULL;
-        int r;
-
-        r = sd_event_add_child_pidfd(m->event, &src, m->leader_pidfd, WEXITED, on_leader_exit, m);
-        if (r < 0)
-                return log_error_errno(r, "cannot watch the machine's leader: %m");
-        (void) sd_event_source_set_floating(src, true);
-        sd_event_source_unref(src);
-        for (size_t i = 1; i < ELEMENTSOF(monitor_signals); i++) {
-                r = sd_event_add_signal(m->event, NULL, monitor_signals[i], on_signal, m);
+        m->cgroup_fd = safe_close(m->cgroup_fd);
+        m->leader = 0;
+        m->ready = false;
+        m->exit_status = -1;
+        if (m->cgroup) {
+                r = cgroup_remove_tree(m->cgroup);
                 if (r < 0)
-                        return log_error_errno(r, "cannot watch signals: %m");
+                        return log_error_errno(r, "cannot remove the cgroup '%s' before the restart: %m",
+                                               m->cgroup);
+                m->cgroup = mfree(m->cgroup);
         }
-        r = sd_event_add_io(m->event, NULL, m->sync_fd, EPOLLIN, on_sync, m);
-        if (r < 0)
-                return log_error_errno(r, "cannot watch the sync socket: %m");
-        if (m->notify_fd >= 0) {
-                r = sd_event_add_io(m->event, NULL, m->notify_fd, EPOLLIN, on_notify, m);
-                if (r < 0)
-                        return log_error_errno(r, "cannot watch the notify socket: %m");
-        }
-
-        r = sd_event_loop(m->event);
-        if (r < 0)
-                return log_error_errno(r, "event loop failed: %m");
-        /* What the machine printed last, and why the command could not start, if so. */
-        console_drain(m->console);
-        for (;;) {
-                SyncMsg msg;
-                int passed;
-                if (sync_recv(m->sync_fd, &msg, &passed, true) <= 0)
-                        break;
-                safe_close(passed);
-                if (msg.type == SYNC_ERROR || msg.type == SYNC_EXEC_FAILED)
-                        log_error_errno(msg.error ?: EIO, "%s", msg.text);
-        }
+        if (m->settings->network == NETWORK_PRIVATE)
+                return netns_maker_start(m);
         return 0;
 }
 
@@ -802,7 +637,7 @@ int machine_run(const Settings *s, int *ret_status) {
                 return r;
         if (m.overlays) {
                 /* Early, so a killed monitor's scratch dirs are found and removed. */
-                r = write_state(&m);
+                r = monitor_write_state(&m);
                 if (r < 0)
                         return r;
         }
@@ -821,19 +656,29 @@ int machine_run(const Settings *s, int *ret_status) {
                 sigaddset(&mask, monitor_signals[i]);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return log_error_errno(errno, "cannot block signals: %m");
-        r = start_payload(&m);
-        if (r < 0)
-                return r;
-        /* A systemd guest says when it is up; any other init is running once started. */
-        m.state = s->boot && m.init.kind == INIT_SYSTEMD ? "starting" : "running";
-        if (s->notify_ready && !streq(m.state, "starting"))
-                (void) sd_notify(false, "READY=1");
-        r = write_state(&m);
-        if (r < 0)
-                return r;
-        r = run_event_loop(&m);
-        if (r < 0)
-                return r;
+        for (;;) {
+                r = start_payload(&m);
+                if (r < 0)
+                        return r;
+                /* A systemd guest says when it is up; any other init is running once started. */
+                m.state = s->boot && m.init.kind == INIT_SYSTEMD ? "starting" : "running";
+                if (s->notify_ready && !streq(m.state, "starting"))
+                        (void) sd_notify(false, "READY=1");
+                r = monitor_write_state(&m);
+                if (r < 0)
+                        return r;
+                r = monitor_run_event_loop(&m);
+                if (r < 0)
+                        return r;
+                if (!s->restart_on_reboot || m.exit_status != BOOT_EXIT_REBOOT || m.stop_requested)
+                        break;
+
+                /* --restart=on-reboot: the same machine (name, lock, UUID, scratch dirs) boots again. */
+                log_notice("Machine '%s' rebooted: starting it again.", m.name);
+                r = machine_reset_for_restart(&m);
+                if (r < 0)
+                        return r;
+        }
         *ret_status = m.exit_status;
         return 0;
 }
