@@ -540,6 +540,12 @@ static int start_payload(Machine *m) {
                                 break;
                         continue;
                 }
+                if ((msg.type == SYNC_ERROR || msg.type == SYNC_EXEC_FAILED) && m->ready) {
+                        /* The command's own failure, once the machine is up: its exit status will
+                         * tell, the machine's setup did not fail. */
+                        log_error_errno(msg.error ?: EIO, "%s", msg.text);
+                        continue;
+                }
                 if (msg.type == SYNC_ERROR || msg.type == SYNC_EXEC_FAILED) {
                         r = log_error_errno(msg.error ?: EIO, "%s", msg.text);
                         break;
