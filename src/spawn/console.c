@@ -5,6 +5,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "console.h"
@@ -21,7 +22,51 @@ struct Console {
         struct termios saved;
         char in[CONSOLE_BUFFER]; /* host keyboard → machine, waiting for the pty to take it */
         size_t in_len;
+        HotkeyState hotkey;
+        ConsoleHotkeyFunc hotkey_func;
+        void *hotkey_userdata;
 };
+
+#define CTRL_RIGHT_BRACKET 0x1d
+
+int console_hotkey_feed(HotkeyState *h, unsigned char c, uint64_t now_usec, char forward[static 4],
+                        size_t *ret_forward) {
+        size_t n = 0;
+
+        /* Ctrl-]s count only within a second of the first. */
+        if (h->pending > 0 && now_usec - h->first_usec > 1000000) {
+                for (unsigned i = 0; i < h->pending; i++)
+                        forward[n++] = CTRL_RIGHT_BRACKET;
+                h->pending = 0;
+        }
+        if (c == CTRL_RIGHT_BRACKET) {
+                if (h->pending == 0)
+                        h->first_usec = now_usec;
+                if (++h->pending == 3) {
+                        *h = (HotkeyState){};
+                        *ret_forward = n;
+                        return CONSOLE_HOTKEY_KILL;
+                }
+                *ret_forward = n;
+                return -1;
+        }
+        if (h->pending == 2 && (c == 'p' || c == 'r')) {
+                *h = (HotkeyState){};
+                *ret_forward = n;
+                return c == 'p' ? CONSOLE_HOTKEY_POWEROFF : CONSOLE_HOTKEY_REBOOT;
+        }
+        for (unsigned i = 0; i < h->pending; i++)
+                forward[n++] = CTRL_RIGHT_BRACKET;
+        h->pending = 0;
+        forward[n++] = (char) c;
+        *ret_forward = n;
+        return -1;
+}
+
+void console_set_hotkeys(Console *c, ConsoleHotkeyFunc f, void *userdata) {
+        c->hotkey_func = f;
+        c->hotkey_userdata = userdata;
+}
 
 ConsoleMode console_mode_pick(ConsoleMode asked) {
         if (asked >= 0)
@@ -34,8 +79,8 @@ static void update_events(Console *c) {
                 (void) sd_event_source_set_io_events(c->master_source,
                                                      EPOLLIN | (c->in_len > 0 ? EPOLLOUT : 0));
         if (c->stdin_source)
-                (void) sd_event_source_set_enabled(c->stdin_source,
-                                                   c->in_len < sizeof(c->in) ? SD_EVENT_ON : SD_EVENT_OFF);
+                (void) sd_event_source_set_enabled(
+                        c->stdin_source, c->in_len + 2 < sizeof(c->in) ? SD_EVENT_ON : SD_EVENT_OFF);
 }
 
 static void master_read(Console *c) {
@@ -71,11 +116,34 @@ static int on_master(sd_event_source *s, int fd, uint32_t revents, void *userdat
 
 static int on_stdin(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Console *c = userdata;
-        ssize_t k = read(STDIN_FILENO, c->in + c->in_len, sizeof(c->in) - c->in_len);
+        char buf[CONSOLE_BUFFER / 4];
+        /* Room for every byte plus up to two held-back Ctrl-]s. */
+        size_t room = sizeof(c->in) - c->in_len;
+        ssize_t k;
 
-        if (k > 0)
-                c->in_len += (size_t) k;
-        else if (k == 0 || (errno != EAGAIN && errno != EINTR))
+        if (room <= 2) {
+                update_events(c);
+                return 0;
+        }
+        k = read(STDIN_FILENO, buf, MIN(sizeof(buf), room - 2));
+
+        if (k > 0) {
+                struct timespec ts;
+                uint64_t now;
+
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                now = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+                for (ssize_t i = 0; i < k; i++) {
+                        char fwd[4];
+                        size_t n;
+                        int key = console_hotkey_feed(&c->hotkey, (unsigned char) buf[i], now, fwd, &n);
+
+                        memcpy(c->in + c->in_len, fwd, n);
+                        c->in_len += n;
+                        if (key >= 0 && c->hotkey_func)
+                                c->hotkey_func((ConsoleHotkey) key, c->hotkey_userdata);
+                }
+        } else if (k == 0 || (errno != EAGAIN && errno != EINTR))
                 c->stdin_source = sd_event_source_disable_unref(c->stdin_source);
         update_events(c);
         return 0;

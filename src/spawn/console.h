@@ -1,6 +1,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <systemd/sd-event.h>
 
 #include "settings.h"
@@ -11,6 +13,26 @@ typedef struct Console Console;
 /* interactive: input passed in, host terminal raw; read-only: output only; passive: output drained
  * and dropped. */
 int console_new(sd_event *e, int master, ConsoleMode mode, Console **ret);
+/* The console hotkeys of systemd-nspawn, on an interactive console: Ctrl-] three times within a second
+ * kills the machine; Ctrl-] twice and then p or r asks it to power off or reboot. */
+typedef enum ConsoleHotkey {
+        CONSOLE_HOTKEY_KILL,
+        CONSOLE_HOTKEY_POWEROFF,
+        CONSOLE_HOTKEY_REBOOT,
+} ConsoleHotkey;
+typedef void (*ConsoleHotkeyFunc)(ConsoleHotkey key, void *userdata);
+void console_set_hotkeys(Console *c, ConsoleHotkeyFunc f, void *userdata);
+
+/* Pure: feeds one byte of keyboard input to the hotkey state machine (state starts at {}). Returns the
+ * hotkey it completes, or -1; *ret_forward gets how many bytes to pass on to the machine now (the byte,
+ * preceded by Ctrl-]s held back that turned out not to be a hotkey), which are written to forward. */
+typedef struct HotkeyState {
+        unsigned pending; /* Ctrl-]s seen in a row and held back */
+        uint64_t first_usec;
+} HotkeyState;
+int console_hotkey_feed(HotkeyState *h, unsigned char c, uint64_t now_usec, char forward[static 4],
+                        size_t *ret_forward);
+
 /* Copies the host terminal's size to the pty (at start and on SIGWINCH). */
 void console_resize(Console *c);
 /* Reads what is left in the pty after the machine ended. */

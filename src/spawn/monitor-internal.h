@@ -49,3 +49,6 @@ int monitor_write_state(Machine *m);
 
 /* The event loop from the leader's start to its end; sets m->exit_status. */
 int monitor_run_event_loop(Machine *m);
+
+/* Ctrl-] hotkeys on an interactive console. */
+void monitor_hotkey(ConsoleHotkey key, void *userdata);

@@ -180,3 +180,26 @@ int monitor_run_event_loop(Machine *m) {
         }
         return 0;
 }
+
+void monitor_hotkey(ConsoleHotkey key, void *userdata) {
+        Machine *m = userdata;
+
+        switch (key) {
+        case CONSOLE_HOTKEY_KILL:
+                log_notice("Killing machine '%s' (Ctrl-] three times).", m->name);
+                kill_machine(m);
+                break;
+        case CONSOLE_HOTKEY_POWEROFF:
+                if (m->settings->boot)
+                        request_poweroff(m);
+                else if (m->leader_pidfd >= 0)
+                        (void) pidfd_signal(m->leader_pidfd, SIGTERM);
+                break;
+        case CONSOLE_HOTKEY_REBOOT:
+                if (m->settings->boot && m->leader_pidfd >= 0) {
+                        log_notice("Asking machine '%s' to reboot.", m->name);
+                        (void) pidfd_signal(m->leader_pidfd, init_reboot_signal(m->init.kind));
+                }
+                break;
+        }
+}

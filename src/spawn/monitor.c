@@ -513,6 +513,7 @@ static int start_payload(Machine *m) {
                                 log_error_errno(r, "cannot attach the console: %m");
                                 break;
                         }
+                        console_set_hotkeys(m->console, monitor_hotkey, m);
                         continue;
                 }
                 if (msg.type == SYNC_NOTIFY && fd >= 0 && m->notify_fd < 0) {
