@@ -55,6 +55,8 @@ static void run_help(void) {
                "     --no-new-privileges[=BOOL]  Set no_new_privs for the command\n"
                "     --system-call-filter=[~]LIST  Allow (or with ~, deny) system calls and @groups\n"
                "  -b --boot                  Boot the tree's init instead (as berth boot)\n"
+               "     --resolv-conf=MODE      auto, off, bind-host, copy-host (/etc/resolv.conf)\n"
+               "     --timezone=MODE         auto, off, bind, copy (/etc/localtime)\n"
                "     --console=MODE          interactive, read-only, passive or pipe\n"
                "  -P --pipe                  Same as --console=pipe\n"
                "  -q --quiet                 No notices\n"
@@ -86,6 +88,8 @@ enum {
         ARG_KILL_TIMEOUT,
         ARG_RESTART,
         ARG_NOTIFY_READY,
+        ARG_RESOLV_CONF,
+        ARG_TIMEZONE,
 };
 
 static int usage_error(const char *option, const char *value, const char *why) {
@@ -149,6 +153,8 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings **ret) {
                 { "kill-timeout", required_argument, NULL, ARG_KILL_TIMEOUT },
                 { "restart", required_argument, NULL, ARG_RESTART },
                 { "notify-ready", optional_argument, NULL, ARG_NOTIFY_READY },
+                { "resolv-conf", required_argument, NULL, ARG_RESOLV_CONF },
+                { "timezone", required_argument, NULL, ARG_TIMEZONE },
                 {},
         };
         _cleanup_(settings_freep) Settings *s = NULL;
@@ -380,6 +386,17 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings **ret) {
                         if (r < 0)
                                 return usage_error("--notify-ready", optarg, "expected yes or no");
                         s->notify_ready = r;
+                        break;
+                case ARG_RESOLV_CONF:
+                        s->resolv_conf = resolv_conf_mode_from_string(optarg);
+                        if (s->resolv_conf < 0)
+                                return usage_error("--resolv-conf", optarg,
+                                                   "expected auto, off, bind-host or copy-host");
+                        break;
+                case ARG_TIMEZONE:
+                        s->timezone = timezone_mode_from_string(optarg);
+                        if (s->timezone < 0)
+                                return usage_error("--timezone", optarg, "expected auto, off, bind or copy");
                         break;
                 case 'q':
                         log_set_max_level(LOG_WARNING);

@@ -26,6 +26,20 @@ static const char *const custom_mount_type_table[_CUSTOM_MOUNT_TYPE_MAX] = {
         [CUSTOM_MOUNT_OVERLAY] = "overlay",
 };
 
+static const char *const resolv_conf_mode_table[_RESOLV_CONF_MODE_MAX] = {
+        [RESOLV_CONF_AUTO] = "auto",
+        [RESOLV_CONF_OFF] = "off",
+        [RESOLV_CONF_BIND_HOST] = "bind-host",
+        [RESOLV_CONF_COPY_HOST] = "copy-host",
+};
+
+static const char *const timezone_mode_table[_TIMEZONE_MODE_MAX] = {
+        [TIMEZONE_AUTO] = "auto",
+        [TIMEZONE_OFF] = "off",
+        [TIMEZONE_BIND] = "bind",
+        [TIMEZONE_COPY] = "copy",
+};
+
 static int table_lookup(const char *const *table, size_t n, const char *s) {
         if (!s)
                 return -EINVAL;
@@ -49,6 +63,18 @@ const char *network_mode_to_string(NetworkMode m) {
 }
 NetworkMode network_mode_from_string(const char *s) {
         return (NetworkMode) TABLE_LOOKUP(network_mode_table, s);
+}
+const char *resolv_conf_mode_to_string(ResolvConfMode m) {
+        return TABLE_NAME(resolv_conf_mode_table, m);
+}
+ResolvConfMode resolv_conf_mode_from_string(const char *s) {
+        return (ResolvConfMode) TABLE_LOOKUP(resolv_conf_mode_table, s);
+}
+const char *timezone_mode_to_string(TimezoneMode m) {
+        return TABLE_NAME(timezone_mode_table, m);
+}
+TimezoneMode timezone_mode_from_string(const char *s) {
+        return (TimezoneMode) TABLE_LOOKUP(timezone_mode_table, s);
 }
 const char *custom_mount_type_to_string(CustomMountType t) {
         return TABLE_NAME(custom_mount_type_table, t);

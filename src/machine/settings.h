@@ -23,6 +23,25 @@ typedef enum NetworkMode {
         _NETWORK_MODE_INVALID = -EINVAL,
 } NetworkMode;
 
+/* /etc/resolv.conf and /etc/localtime of a machine, as systemd-nspawn offers them (a subset). */
+typedef enum ResolvConfMode {
+        RESOLV_CONF_AUTO, /* bind-host with the host's network, off with a private one */
+        RESOLV_CONF_OFF,
+        RESOLV_CONF_BIND_HOST, /* the host's file bound read-only over the tree's */
+        RESOLV_CONF_COPY_HOST, /* the host's file copied into the tree */
+        _RESOLV_CONF_MODE_MAX,
+        _RESOLV_CONF_MODE_INVALID = -EINVAL,
+} ResolvConfMode;
+
+typedef enum TimezoneMode {
+        TIMEZONE_AUTO, /* bind when the tree has an /etc/localtime, else off */
+        TIMEZONE_OFF,
+        TIMEZONE_BIND,
+        TIMEZONE_COPY,
+        _TIMEZONE_MODE_MAX,
+        _TIMEZONE_MODE_INVALID = -EINVAL,
+} TimezoneMode;
+
 typedef enum CustomMountType {
         CUSTOM_MOUNT_BIND,
         CUSTOM_MOUNT_TMPFS,
@@ -64,6 +83,8 @@ typedef struct Settings {
         bool no_new_privileges;
         NetworkMode network;
         ConsoleMode console; /* _CONSOLE_MODE_INVALID = pick from the terminal */
+        ResolvConfMode resolv_conf;
+        TimezoneMode timezone;
 
         bool time_namespace;
         int64_t monotonic_offset_ns;
@@ -109,3 +130,7 @@ ConsoleMode console_mode_from_string(const char *s);
 const char *network_mode_to_string(NetworkMode m);
 NetworkMode network_mode_from_string(const char *s);
 const char *custom_mount_type_to_string(CustomMountType t);
+const char *resolv_conf_mode_to_string(ResolvConfMode m);
+ResolvConfMode resolv_conf_mode_from_string(const char *s);
+const char *timezone_mode_to_string(TimezoneMode m);
+TimezoneMode timezone_mode_from_string(const char *s);

@@ -419,6 +419,86 @@ int mount_setup_custom(int root_fd, const Settings *s, const OverlayDirs *overla
         return 0;
 }
 
+static int copy_host_file(int root_fd, const char *host_path, const char *name, int sync_fd) {
+        _cleanup_free_ char *text = NULL, *tmp = NULL;
+        _cleanup_close_ int etc = -EBADF, fd = -EBADF;
+        size_t size = 0;
+        int r;
+
+        r = read_small_file_at(AT_FDCWD, host_path, 1024 * 1024, &text, &size);
+        if (r < 0)
+                return sync_errorf(sync_fd, r, "cannot read the host's %s: %m", host_path);
+        etc = open_in_root(root_fd, "/etc", O_DIRECTORY | O_RDONLY, 0);
+        if (etc < 0)
+                return sync_errorf(sync_fd, etc, "cannot open the tree's /etc: %m");
+        /* Written beside and renamed over whatever the tree has there (a symlink included), all
+         * beneath the tree's /etc. */
+        tmp = strjoin3(".#berth-", name, NULL);
+        if (!tmp)
+                return sync_errorf(sync_fd, ENOMEM, "out of memory");
+        (void) unlinkat(etc, tmp, 0);
+        fd = openat(etc, tmp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return sync_errorf(sync_fd, errno, "cannot write the tree's /etc/%s: %m", name);
+        r = loop_write(fd, text, size);
+        if (r < 0 || renameat(etc, tmp, etc, name) < 0) {
+                r = r < 0 ? r : negative_errno();
+                (void) unlinkat(etc, tmp, 0);
+                return sync_errorf(sync_fd, r, "cannot write the tree's /etc/%s: %m", name);
+        }
+        return 0;
+}
+
+static int bind_host_file(int root_fd, const char *host_path, const char *tree_path, int sync_fd) {
+        _cleanup_close_ int target = -EBADF, tree = -EBADF;
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                               MOUNT_ATTR_NOEXEC };
+
+        /* A symlink in the tree (resolv.conf -> ../run/...) is followed beneath the root. */
+        target = make_mount_point(root_fd, tree_path, false, 0644, sync_fd);
+        if (target < 0)
+                return target;
+        tree = (int) syscall(SYS_open_tree, AT_FDCWD, host_path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (tree < 0)
+                return sync_errorf(sync_fd, errno, "cannot clone the host's %s: %m", host_path);
+        if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0 ||
+            syscall(SYS_move_mount, tree, "", target, "",
+                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return sync_errorf(sync_fd, errno, "cannot bind the host's %s on %s: %m", host_path,
+                                   tree_path);
+        return 0;
+}
+
+int mount_setup_etc(int root_fd, const Settings *s, int sync_fd) {
+        ResolvConfMode resolv = s->resolv_conf;
+        TimezoneMode tz = s->timezone;
+        int r;
+
+        if (resolv == RESOLV_CONF_AUTO)
+                /* With a private network there is no DNS to reach; with the host's, use the host's. */
+                resolv = s->network == NETWORK_HOST && access("/etc/resolv.conf", F_OK) >= 0
+                                 ? RESOLV_CONF_BIND_HOST
+                                 : RESOLV_CONF_OFF;
+        if (tz == TIMEZONE_AUTO) {
+                _cleanup_close_ int fd = open_in_root(root_fd, "/etc/localtime", O_PATH, 0);
+                tz = fd >= 0 && access("/etc/localtime", F_OK) >= 0 ? TIMEZONE_BIND : TIMEZONE_OFF;
+        }
+
+        if (resolv == RESOLV_CONF_BIND_HOST)
+                r = bind_host_file(root_fd, "/etc/resolv.conf", "/etc/resolv.conf", sync_fd);
+        else if (resolv == RESOLV_CONF_COPY_HOST)
+                r = copy_host_file(root_fd, "/etc/resolv.conf", "resolv.conf", sync_fd);
+        else
+                r = 0;
+        if (r < 0)
+                return r;
+        if (tz == TIMEZONE_BIND)
+                return bind_host_file(root_fd, "/etc/localtime", "/etc/localtime", sync_fd);
+        if (tz == TIMEZONE_COPY)
+                return copy_host_file(root_fd, "/etc/localtime", "localtime", sync_fd);
+        return 0;
+}
+
 int mount_root_read_only(int root_fd, int sync_fd) {
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
 

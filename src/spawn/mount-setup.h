@@ -13,6 +13,8 @@ int mount_setup_dev(int root_fd, bool console, int sync_fd, int *ret_console_mas
 int mount_setup_run(int root_fd, const char *uuid, bool boot, int sync_fd, int *ret_notify_fd);
 int mount_setup_tmp(int root_fd, int sync_fd);
 int mount_setup_custom(int root_fd, const Settings *s, const OverlayDirs *overlays, int sync_fd);
+/* /etc/resolv.conf and /etc/localtime per --resolv-conf= and --timezone=. */
+int mount_setup_etc(int root_fd, const Settings *s, int sync_fd);
 int mount_root_read_only(int root_fd, int sync_fd);
 
 /* In the inner child, which has the new PID, network, IPC and cgroup namespaces: procfs, sysfs, mqueue

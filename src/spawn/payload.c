@@ -385,6 +385,7 @@ _Noreturn void payload_outer_child(const Payload *p) {
             mount_setup_run(root_fd, p->uuid, s->boot, sync_fd, &notify) < 0 ||
             mount_setup_tmp(root_fd, sync_fd) < 0 ||
             mount_setup_custom(root_fd, s, p->overlays, sync_fd) < 0 ||
+            mount_setup_etc(root_fd, s, sync_fd) < 0 ||
             (s->read_only && mount_root_read_only(root_fd, sync_fd) < 0))
                 _exit(EXIT_FAILURE);
 
