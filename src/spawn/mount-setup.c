@@ -474,11 +474,14 @@ int mount_setup_etc(int root_fd, const Settings *s, int sync_fd) {
         TimezoneMode tz = s->timezone;
         int r;
 
-        if (resolv == RESOLV_CONF_AUTO)
+        /* auto never changes the tree: it only binds over a file the tree already has. */
+        if (resolv == RESOLV_CONF_AUTO) {
                 /* With a private network there is no DNS to reach; with the host's, use the host's. */
-                resolv = s->network == NETWORK_HOST && access("/etc/resolv.conf", F_OK) >= 0
+                _cleanup_close_ int fd = open_in_root(root_fd, "/etc/resolv.conf", O_PATH, 0);
+                resolv = s->network == NETWORK_HOST && fd >= 0 && access("/etc/resolv.conf", F_OK) >= 0
                                  ? RESOLV_CONF_BIND_HOST
                                  : RESOLV_CONF_OFF;
+        }
         if (tz == TIMEZONE_AUTO) {
                 _cleanup_close_ int fd = open_in_root(root_fd, "/etc/localtime", O_PATH, 0);
                 tz = fd >= 0 && access("/etc/localtime", F_OK) >= 0 ? TIMEZONE_BIND : TIMEZONE_OFF;
