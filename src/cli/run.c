@@ -24,7 +24,7 @@ static void boot_help(void) {
                "/init)\n"
                "     --kill-timeout=SEC      How long a guest may take to power off (default 30)\n"
                "     --restart=no|on-reboot  Start the guest again when it reboots (default no: exit 133)\n"
-               "     --notify-ready[=BOOL]   Tell our own service manager READY=1 when the guest is\n");
+               "     --notify-ready[=BOOL]   Tell our own service manager READY=1 when the guest is up\n");
 }
 
 static void run_help(void) {
@@ -432,6 +432,10 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings **ret) {
                         log_oom();
                         return EXIT_BERTH_INTERNAL;
                 }
+        }
+        if (s->boot && s->user) {
+                log_error("boot: init runs as root; --user= is for berth run and berth enter");
+                return EXIT_BERTH_USAGE;
         }
         if (s->boot && s->as_pid1) {
                 log_error("boot: the tree's init is always PID 1; --as-pid1 does not apply");

@@ -88,7 +88,8 @@ static _Noreturn void enter_child(const EnterRequest *req, int ns_flags, int syn
                 fail(sync_fd, ESRCH, "user '%s' not found in the machine's /etc/passwd", req->user);
         if (r < 0 && r != -ESRCH)
                 fail(sync_fd, r, "cannot look up user '%s' in the machine: %m", req->user ?: "root");
-        if (boot_environment(false, &extra) < 0)
+        extra = strv_copy(req->host_environment);
+        if (req->host_environment && !extra)
                 fail(sync_fd, ENOMEM, "out of memory");
         STRV_FOREACH (e, req->environment)
                 if (strv_extend(&extra, *e) < 0)
@@ -188,11 +189,21 @@ int machine_enter(const EnterRequest *req, int *ret_status) {
         static const int flags[] = { CLONE_NEWNS,  CLONE_NEWUTS,    CLONE_NEWIPC,
                                      CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWTIME };
         EnterContext ctx = { .status = -1 };
+        _cleanup_strv_free_ char **host_env = NULL;
+        EnterRequest req_copy;
         sd_event *e = NULL;
         const char *bad = NULL;
         int ns_flags = 0, r;
         pid_t pid;
         sigset_t mask;
+
+        /* container_host_* describe the host: read its os-release before joining anything. */
+        r = boot_environment(false, &host_env);
+        if (r < 0)
+                return log_oom();
+        req_copy = *req;
+        req_copy.host_environment = host_env;
+        req = &req_copy;
 
         r = seccomp_program_build_machine(NULL, NULL, &machine, &bad);
         if (r >= 0)

@@ -13,6 +13,7 @@ typedef struct EnterRequest {
         const char *user;              /* NULL: root */
         const char *working_directory; /* NULL: the user's home for a shell, / for a command */
         char **environment;            /* extra NAME=VALUE */
+        char **host_environment;       /* set by machine_enter(): container_host_* of the host */
         bool login;                    /* a login shell (argv[0] "-sh"), as berth shell */
         bool join_cgroup;              /* into the machine's payload cgroup (not with --no-cgroup) */
         ConsoleMode console;           /* interactive (a pty in the machine) or pipe */
