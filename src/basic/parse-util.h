@@ -1,6 +1,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 int parse_boolean(const char *s);
@@ -10,3 +11,6 @@ int safe_atoi64(const char *s, int64_t *ret);
 /* Seconds with an optional sign and fraction ("86400", "-3.5") into nanoseconds. */
 int parse_sec_signed_ns(const char *s, int64_t *ret_ns);
 bool uuid_is_valid(const char *s);
+
+/* "YYYY-MM-DD HH:MM:SS" in local time for microseconds since the epoch, "-" for 0. Returns buf. */
+char *format_timestamp_usec(uint64_t usec, char *buf, size_t size);

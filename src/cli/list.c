@@ -11,16 +11,9 @@
 #include "json.h"
 #include "list.h"
 #include "log.h"
+#include "parse-util.h"
 #include "state.h"
 #include "strv.h"
-
-static void format_since(uint64_t usec, char *buf, size_t size) {
-        time_t t = (time_t) (usec / 1000000);
-        struct tm tm;
-
-        if (usec == 0 || !localtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-                snprintf(buf, size, "-");
-}
 
 int verb_list(int argc, char *argv[]) {
         static const struct option options[] = {
@@ -115,7 +108,7 @@ int verb_list(int argc, char *argv[]) {
                         MachineState *m = &machines[i];
                         char since[64];
 
-                        format_since(m->since_usec, since, sizeof(since));
+                        format_timestamp_usec(m->since_usec, since, sizeof(since));
                         printf("%-*s %-9s %-8s %*d %-*s %-19s %s\n", (int) w_name, m->name,
                                m->class ?: "container", m->state ?: "running", (int) w_leader,
                                (int) m->leader, (int) w_root, m->root ?: "-", since, m->os ?: "-");

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "machine-name.h"
 #include "machines.h"
+#include "parse-util.h"
 #include "process-util.h"
 #include "state.h"
 #include "strv.h"
@@ -407,9 +408,7 @@ int verb_status(int argc, char *argv[]) {
                 int pidfd = -EBADF, r;
                 struct timespec now;
                 uint64_t up;
-                char since[64] = "-";
-                time_t t;
-                struct tm tm;
+                char since[64];
 
                 r = machine_open("status", argv[i], &st, &pidfd);
                 if (r != 0) {
@@ -427,9 +426,7 @@ int verb_status(int argc, char *argv[]) {
                 }
                 clock_gettime(CLOCK_REALTIME, &now);
                 up = (uint64_t) now.tv_sec * 1000000 + (uint64_t) now.tv_nsec / 1000 - st.since_usec;
-                t = (time_t) (st.since_usec / 1000000);
-                if (localtime_r(&t, &tm))
-                        strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", &tm);
+                format_timestamp_usec(st.since_usec, since, sizeof(since));
 
                 if (json) {
                         printf("%s{\"name\":", i > optind ? "," : "");

@@ -29,12 +29,6 @@
 #include "strv.h"
 #include "sync.h"
 
-#define fail(sync_fd, ...)                                \
-        do {                                              \
-                (void) sync_errorf(sync_fd, __VA_ARGS__); \
-                _exit(EXIT_FAILURE);                      \
-        } while (0)
-
 static bool same_ns(pid_t pid, const char *ns) {
         char a[64], b[64];
         struct stat sa, sb;

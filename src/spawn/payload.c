@@ -30,13 +30,6 @@
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 #endif
 
-/* Reports why a child cannot go on, and ends it. */
-#define fail(sync_fd, ...)                                \
-        do {                                              \
-                (void) sync_errorf(sync_fd, __VA_ARGS__); \
-                _exit(EXIT_FAILURE);                      \
-        } while (0)
-
 /* Signals the reaper passes on to the command. */
 static const int forwarded_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 

@@ -2,6 +2,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 /* The parent/child channel: one SOCK_SEQPACKET pair per machine. The monitor holds one end, the outer
  * and inner child (and the command, until its exec closes it) the other. Every message is one packet;
@@ -35,3 +37,10 @@ int sync_recv(int fd, SyncMsg *ret, int *ret_fd, bool nonblock);
 /* For a child: formats the reason (%m = error) and sends it as SYNC_ERROR. Returns -|error|, so a step
  * can end with `return sync_errorf(fd, r, "…: %m", …);`. */
 int sync_errorf(int fd, int error, const char *format, ...) __attribute__((format(printf, 3, 4)));
+
+/* For a child: reports why it cannot go on, and ends it. */
+#define fail(sync_fd, ...)                                \
+        do {                                              \
+                (void) sync_errorf(sync_fd, __VA_ARGS__); \
+                _exit(EXIT_FAILURE);                      \
+        } while (0)
