@@ -16,6 +16,7 @@
 struct Console {
         ConsoleMode mode;
         int master;
+        int peer; /* our own handle on the pty's other side, see console_new() */
         sd_event_source *master_source;
         sd_event_source *stdin_source;
         bool termios_saved;
@@ -168,6 +169,10 @@ int console_new(sd_event *e, int master, ConsoleMode mode, Console **ret) {
                 return -ENOMEM;
         c->mode = mode;
         c->master = master;
+        /* Keep the other side open ourselves: a guest's init closes and reopens its console (systemd
+         * does, handing over to journald, before getty opens it again), and a pty whose other side
+         * nobody holds answers the master with EIO. */
+        c->peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (fcntl(master, F_SETFL, O_NONBLOCK) < 0) {
                 r = negative_errno();
                 goto fail;
@@ -222,6 +227,7 @@ Console *console_free(Console *c) {
         sd_event_source_disable_unref(c->stdin_source);
         if (c->termios_saved)
                 (void) tcsetattr(STDIN_FILENO, TCSANOW, &c->saved);
+        safe_close(c->peer);
         safe_close(c->master);
         free(c);
         return NULL;

@@ -103,6 +103,10 @@ int init_detect(int root_fd, const char *override, InitInfo *ret) {
                         .kind = init_kind_from_target(target, telinit >= 0),
                         .path = strdup(list[i]),
                 };
+                /* busybox runs the applet it is called as: only "init" (or "linuxrc") is its init. */
+                if (ret->kind == INIT_BUSYBOX && !streq(path_basename(list[i]), "init") &&
+                    !streq(path_basename(list[i]), "linuxrc"))
+                        ret->kind = INIT_UNKNOWN;
                 return ret->path ? 0 : -ENOMEM;
         }
         return last;
