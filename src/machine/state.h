@@ -22,7 +22,7 @@ typedef struct MachineState {
         uint64_t monitor_starttime;
         uint64_t since_usec;
         uint64_t capabilities;
-                /* the bounding set, for processes entering the machine */ /* CLOCK_REALTIME */
+        /* the bounding set, for processes entering the machine */ /* CLOCK_REALTIME */
         char **cleanup_paths; /* directories the monitor made and must remove (overlay work dirs) */
 } MachineState;
 
