@@ -122,10 +122,22 @@ static int remove_children(const char *path, unsigned depth) {
         return r;
 }
 
+/* The common case, with nothing left in it: a machine's scope holds just the payload cgroup, and rmdir
+ * refuses (EBUSY, ENOTEMPTY) whatever is still in use. */
+static bool remove_quick(const char *path) {
+        _cleanup_free_ char *payload = strjoin3(path, "/payload", NULL);
+
+        if (!payload || (rmdir(payload) < 0 && errno != ENOENT))
+                return false;
+        return rmdir(path) >= 0 || errno == ENOENT;
+}
+
 int cgroup_remove_tree(const char *path) {
         _cleanup_close_ int dfd = -EBADF;
         int r;
 
+        if (remove_quick(path))
+                return 0;
         dfd = open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
         if (dfd < 0)
                 return errno == ENOENT ? 0 : negative_errno();
