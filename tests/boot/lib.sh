@@ -87,14 +87,13 @@ state_field() {
 # wait_state NAME STATE [SECONDS] [MONITOR]: wait until the state file says STATE; fails early
 # when MONITOR (default $MPID) has exited.
 wait_state() {
-        local name=$1 want=$2 limit=${3:-$BOOT_TIMEOUT} mon=${4:-$MPID} i=0
-        while [ "$(state_field "$name" STATE)" != "$want" ]; do
-                pid_running "$mon" || return 1
-                i=$((i + 1))
-                [ "$i" -ge $((limit * 10)) ] && return 1
-                sleep 0.1
-        done
-        return 0
+        local name=$1 want=$2 limit=${3:-$BOOT_TIMEOUT} mon=${4:-$MPID}
+        wait_until "$limit" state_reached_or_monitor_gone "$name" "$want" "$mon" || return 1
+        [ "$(state_field "$name" STATE)" = "$want" ]
+}
+
+state_reached_or_monitor_gone() { # NAME STATE MONITOR
+        [ "$(state_field "$1" STATE)" = "$2" ] || ! pid_running "$3"
 }
 
 # monitor_wait SECONDS [PID]: wait (bounded) for the monitor to end; its exit status goes to RC
