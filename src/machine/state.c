@@ -26,6 +26,8 @@ void machine_state_done(MachineState *s) {
         free(s->state);
         free(s->init);
         free(s->os);
+        strv_free(s->syscall_allow);
+        strv_free(s->syscall_deny);
         strv_free(s->cleanup_paths);
         *s = (MachineState){};
 }
@@ -47,6 +49,50 @@ static int append(char **buf, size_t *len, const char *key, const char *value) {
         *len += kl + vl + 2;
         n[*len] = '\0';
         *buf = n;
+        return 0;
+}
+
+static bool syscall_name_ok(const char *n) {
+        if (isempty(n) || strlen(n) > 64)
+                return false;
+        for (const char *c = n + (n[0] == '@'); *c; c++)
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '-'))
+                        return false;
+        return true;
+}
+
+/* Syscall names and @groups, space-separated on one line. */
+static int put_names(char **buf, size_t *len, const char *key, char **names) {
+        _cleanup_free_ char *line = NULL;
+
+        if (!names)
+                return 0;
+        STRV_FOREACH (n, names) {
+                char *l;
+                if (!syscall_name_ok(*n))
+                        return -EINVAL;
+                l = strjoin3(line ?: "", line ? " " : "", *n);
+                if (!l)
+                        return -ENOMEM;
+                free(line);
+                line = l;
+        }
+        return append(buf, len, key, line ?: "");
+}
+
+static int parse_names(const char *v, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        if (*ret)
+                return -EBADMSG;
+        r = split_escaped(v, ' ', 512, &l);
+        if (r < 0)
+                return -EBADMSG;
+        STRV_FOREACH (n, l)
+                if (!syscall_name_ok(*n))
+                        return -EBADMSG;
+        *ret = TAKE_PTR(l);
         return 0;
 }
 
@@ -94,6 +140,14 @@ int machine_state_serialize(const MachineState *s, char **ret) {
         }
         PUT_NUM("SINCE_USEC", "%" PRIu64, s->since_usec);
         PUT_NUM("CAPABILITIES", "0x%" PRIx64, s->capabilities);
+        r = put_names(&buf, &len, "SYSCALL_ALLOW", s->syscall_allow);
+        if (r < 0)
+                return r;
+        r = put_names(&buf, &len, "SYSCALL_DENY", s->syscall_deny);
+        if (r < 0)
+                return r;
+        if (s->no_new_privileges)
+                PUT("NO_NEW_PRIVILEGES", "1");
         STRV_FOREACH (p, s->cleanup_paths)
                 PUT("CLEANUP", *p);
 #undef PUT
@@ -213,6 +267,12 @@ int machine_state_parse(const char *text, MachineState *ret) {
                         r = once(&seen, 32, parse_hex64(v, &s.capabilities));
                 else if (streq(line, "SINCE_USEC"))
                         r = once(&seen, 16, safe_atou64(v, &s.since_usec));
+                else if (streq(line, "SYSCALL_ALLOW"))
+                        r = parse_names(v, &s.syscall_allow);
+                else if (streq(line, "SYSCALL_DENY"))
+                        r = parse_names(v, &s.syscall_deny);
+                else if (streq(line, "NO_NEW_PRIVILEGES"))
+                        r = once(&seen, 64, streq(v, "1") ? (s.no_new_privileges = true, 0) : -EBADMSG);
                 else if (streq(line, "CLEANUP"))
                         r = path_is_normalized_absolute(v) && strv_length(s.cleanup_paths) < 256
                                     ? strv_extend(&s.cleanup_paths, v)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -23,6 +24,9 @@ typedef struct MachineState {
         uint64_t since_usec;
         uint64_t capabilities;
         /* the bounding set, for processes entering the machine */ /* CLOCK_REALTIME */
+        char **syscall_allow; /* the machine's --system-call-filter= additions, for processes entering it */
+        char **syscall_deny;
+        bool no_new_privileges;
         char **cleanup_paths; /* directories the monitor made and must remove (overlay work dirs) */
 } MachineState;
 

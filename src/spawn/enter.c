@@ -119,6 +119,8 @@ static _Noreturn void enter_child(const EnterRequest *req, int ns_flags, int syn
         r = capability_bounding_set_limit(req->machine->capabilities ?: capability_default_set());
         if (r < 0)
                 fail(sync_fd, r, "cannot limit the capability bounding set: %m");
+        if (req->machine->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                fail(sync_fd, errno, "cannot set no_new_privs: %m");
         if (seccomp_program_load(machine) < 0 || seccomp_program_load(args) < 0)
                 fail(sync_fd, errno, "cannot install the seccomp filter: %m");
 
@@ -199,7 +201,9 @@ int machine_enter(const EnterRequest *req, int *ret_status) {
         req_copy.host_environment = host_env;
         req = &req_copy;
 
-        r = seccomp_program_build_machine(NULL, NULL, &machine, &bad);
+        /* The machine's own filter, --system-call-filter= additions included. */
+        r = seccomp_program_build_machine(req->machine->syscall_allow, req->machine->syscall_deny, &machine,
+                                          &bad);
         if (r >= 0)
                 r = seccomp_program_build_args(&args);
         if (r < 0)

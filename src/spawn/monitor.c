@@ -302,6 +302,9 @@ int monitor_write_state(Machine *m) {
                 .monitor = getpid(),
                 .since_usec = m->since_usec,
                 .capabilities = m->payload.capabilities,
+                .syscall_allow = m->settings->syscall_allow,
+                .syscall_deny = m->settings->syscall_deny,
+                .no_new_privileges = m->settings->no_new_privileges,
                 .state = (char *) m->state,
                 .init = (char *) (m->settings->boot      ? init_kind_to_string(m->init.kind)
                                   : m->settings->as_pid1 ? "command"

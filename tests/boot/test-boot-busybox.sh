@@ -94,6 +94,19 @@ if booted "$M" "second boot (poweroff): running"; then
         gone_after "$M" "after poweroff" $PIDS
 fi
 
+# --- the machine's own seccomp additions and no_new_privs apply to berth enter ---------------------------
+new_name
+M=$NAME
+boot_bg "$M" "$BB" --console=pipe "--system-call-filter=~mkdir mkdirat" --no-new-privileges
+if booted "$M" "boot with --system-call-filter and --no-new-privileges: running"; then
+        ebx "$M" sh -c 'mkdir /tmp/berth-enter-x 2>&1; grep NoNewPrivs /proc/self/status'
+        like "$OUT" "Operation not permitted" "berth enter: the machine's own --system-call-filter applies"
+        like "$OUT" "NoNewPrivs:[[:space:]]+1" "berth enter: the machine's --no-new-privileges applies"
+        bx poweroff "$M"
+        monitor_wait "$BOOT_TIMEOUT"
+        is "$RC" 0 "... and it powers off"
+fi
+
 # --- berth terminate -----------------------------------------------------------------------------------
 new_name
 M=$NAME
