@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,8 @@
 #include "parse-util.h"
 #include "path-util.h"
 #include "run.h"
+#include "fd-util.h"
+#include "settings-file.h"
 #include "strv.h"
 
 static void boot_help(void) {
@@ -118,7 +121,7 @@ static int set_string(char **field, const char *v) {
         return 0;
 }
 
-int run_parse_args(int argc, char *argv[], bool boot, Settings **ret) {
+int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings **ret) {
         static const struct option options[] = {
                 { "directory", required_argument, NULL, 'D' },
                 { "machine", required_argument, NULL, 'M' },
@@ -160,12 +163,12 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings **ret) {
         _cleanup_(settings_freep) Settings *s = NULL;
         int c, r;
 
-        s = settings_new();
+        s = base ?: settings_new();
         if (!s) {
                 log_oom();
                 return EXIT_BERTH_INTERNAL;
         }
-        s->boot = boot;
+        s->boot = s->boot || boot;
         optind = 0;
         opterr = 0;
         /* '+': the first non-option starts the command, whose own options are not ours. */
@@ -427,19 +430,12 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings **ret) {
                 return EXIT_BERTH_USAGE;
         }
         if (optind < argc) {
+                strv_free(s->command);
                 s->command = strv_copy(argv + optind);
                 if (!s->command) {
                         log_oom();
                         return EXIT_BERTH_INTERNAL;
                 }
-        }
-        if (s->boot && s->user) {
-                log_error("boot: init runs as root; --user= is for berth run and berth enter");
-                return EXIT_BERTH_USAGE;
-        }
-        if (s->boot && s->as_pid1) {
-                log_error("boot: the tree's init is always PID 1; --as-pid1 does not apply");
-                return EXIT_BERTH_USAGE;
         }
         if (!s->boot && (s->init || s->restart_on_reboot)) {
                 log_error("run: --init= and --restart= are for booting (berth boot, or -b)");
@@ -449,21 +445,80 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings **ret) {
                 log_error("run: the command is empty");
                 return EXIT_BERTH_USAGE;
         }
-        if (s->network == NETWORK_HOST)
-                log_warning(
-                        "--network=host: the machine shares the host's network, including its abstract unix "
-                        "sockets (CAP_NET_ADMIN is dropped)");
         *ret = TAKE_PTR(s);
         return 0;
+}
+
+/* The settings file of the machine, if it has one, under the command line: parse the command line once
+ * to learn the machine's name and tree, apply the file to fresh settings, then the command line again
+ * on top. */
+static int load_settings_file(int argc, char *argv[], bool boot, Settings **s) {
+        _cleanup_free_ char *path = NULL, *text = NULL, *name = NULL;
+        _cleanup_strv_free_ char **ignored = NULL;
+        Settings *base;
+        unsigned line = 0;
+        bool trusted;
+        int r;
+
+        if ((*s)->machine_name)
+                name = strdup((*s)->machine_name);
+        else {
+                _cleanup_free_ char *dir = strdup((*s)->directory);
+                if (dir)
+                        name = strdup(path_basename(path_simplify(dir)));
+        }
+        if (!name)
+                return log_oom(), EXIT_BERTH_INTERNAL;
+        if (!machine_name_is_valid(name))
+                return 0; /* the monitor reports the bad name */
+        r = settings_file_find(name, (*s)->directory, &path, &trusted);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0) {
+                log_error_errno(r, "cannot look for the settings of machine '%s': %m", name);
+                return exit_code_from_errno(r);
+        }
+        r = read_small_file_at(AT_FDCWD, path, SETTINGS_FILE_SIZE_MAX, &text, NULL);
+        if (r < 0) {
+                log_error_errno(r, "cannot read settings file '%s': %m", path);
+                return exit_code_from_errno(r);
+        }
+        base = settings_new();
+        if (!base)
+                return log_oom(), EXIT_BERTH_INTERNAL;
+        r = settings_file_apply(base, text, trusted, &ignored, &line);
+        if (r < 0) {
+                settings_free(base);
+                log_error_errno(r, "settings file '%s', line %u: %s", path, line,
+                                r == -EBADMSG ? "not a [Section] or KEY=VALUE line" : "invalid value");
+                return EXIT_BERTH_USAGE;
+        }
+        STRV_FOREACH (i, ignored)
+                log_warning("settings file '%s': %s", path, *i);
+        log_debug("Using settings file '%s'%s.", path, trusted ? "" : " (untrusted)");
+        *s = settings_free(*s);
+        return run_parse_args(argc, argv, boot, base, s);
 }
 
 static int run_or_boot(int argc, char *argv[], bool boot) {
         _cleanup_(settings_freep) Settings *s = NULL;
         int r, status = 0;
 
-        r = run_parse_args(argc, argv, boot, &s);
+        r = run_parse_args(argc, argv, boot, NULL, &s);
         if (r != 0 || !s)
                 return r;
+        r = load_settings_file(argc, argv, boot, &s);
+        if (r != 0 || !s)
+                return r;
+        if (s->boot && (s->as_pid1 || s->user)) {
+                log_error("boot: init is PID 1 and runs as root; --as-pid1 and --user= (User=) are for "
+                          "berth run");
+                return EXIT_BERTH_USAGE;
+        }
+        if (s->network == NETWORK_HOST)
+                log_warning(
+                        "--network=host: the machine shares the host's network, including its abstract unix "
+                        "sockets (CAP_NET_ADMIN is dropped)");
         if (geteuid() != 0) {
                 log_error("%s: berth needs root to create a machine (run it as root)",
                           s->boot ? "boot" : "run");

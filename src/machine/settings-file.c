@@ -1,0 +1,217 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capability-util.h"
+#include "fd-util.h"
+#include "ini.h"
+#include "machine-name.h"
+#include "parse-util.h"
+#include "path-util.h"
+#include "settings-file.h"
+#include "strv.h"
+
+int settings_file_find(const char *name, const char *image_dir, char **ret_path, bool *ret_trusted) {
+        static const char *const trusted_dirs[] = { "/etc/berth/", BERTH_STATE_DIR "/" };
+        _cleanup_free_ char *file = NULL;
+
+        if (!machine_name_is_valid(name))
+                return -EINVAL;
+        file = strjoin3(name, ".nspawn", NULL);
+        if (!file)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(trusted_dirs); i++) {
+                char *p = strjoin3(trusted_dirs[i], file, NULL);
+                if (!p)
+                        return -ENOMEM;
+                if (access(p, F_OK) >= 0) {
+                        *ret_path = p;
+                        *ret_trusted = true;
+                        return 0;
+                }
+                free(p);
+        }
+        if (image_dir) {
+                _cleanup_free_ char *dir = strdup(image_dir);
+                char *slash, *p;
+
+                if (!dir)
+                        return -ENOMEM;
+                path_simplify(dir);
+                slash = strrchr(dir, '/');
+                if (slash)
+                        *(slash == dir ? slash + 1 : slash) = '\0';
+                else
+                        strcpy(dir, ".");
+                p = strjoin3(dir, streq(dir, "/") ? "" : "/", file);
+                if (!p)
+                        return -ENOMEM;
+                if (access(p, F_OK) >= 0) {
+                        *ret_path = p;
+                        *ret_trusted = false;
+                        return 0;
+                }
+                free(p);
+        }
+        return -ENOENT;
+}
+
+typedef struct ApplyContext {
+        Settings *s;
+        bool trusted;
+        char **ignored;
+} ApplyContext;
+
+static int ignore(ApplyContext *c, const char *section, const char *key, unsigned line, const char *why) {
+        char buf[256];
+
+        snprintf(buf, sizeof(buf), "%s.%s (line %u): %s", section, key, line, why);
+        return strv_extend(&c->ignored, buf);
+}
+
+static int set_str(char **field, const char *v) {
+        char *c = strdup(v);
+
+        if (!c)
+                return -ENOMEM;
+        free(*field);
+        *field = c;
+        return 0;
+}
+
+static int add_mount(Settings *s, int r, CustomMount *m) {
+        if (r < 0)
+                return r;
+        r = settings_add_mount(s, m);
+        if (r < 0)
+                custom_mount_done(m);
+        return r;
+}
+
+static int apply_one(const char *section, const char *key, const char *v, unsigned line, void *userdata) {
+        ApplyContext *c = userdata;
+        Settings *s = c->s;
+        CustomMount m = {};
+        int r;
+
+        if (string_has_cc(v))
+                return -EINVAL;
+#define IS(sec, k) (streq(section, sec) && streq(key, k))
+#define PRIVILEGED()                                                                                   \
+        do {                                                                                           \
+                if (!c->trusted)                                                                       \
+                        return ignore(                                                                 \
+                                c, section, key, line,                                                 \
+                                "grants privileges, only honoured in /etc/berth or " BERTH_STATE_DIR); \
+        } while (0)
+
+        if (IS("Exec", "Boot")) {
+                r = parse_boolean(v);
+                if (r < 0)
+                        return r;
+                s->boot = r;
+        } else if (IS("Exec", "Parameters")) {
+                _cleanup_strv_free_ char **words = NULL;
+                r = split_escaped(v, ' ', 256, &words);
+                if (r < 0)
+                        return -EINVAL;
+                strv_free(s->command);
+                s->command = TAKE_PTR(words);
+        } else if (IS("Exec", "Environment")) {
+                const char *eq = strchr(v, '=');
+                if (!eq || eq == v)
+                        return -EINVAL;
+                return strv_extend(&s->environment, v);
+        } else if (IS("Exec", "User"))
+                return isempty(v) || strpbrk(v, ":/") ? -EINVAL : set_str(&s->user, v);
+        else if (IS("Exec", "WorkingDirectory"))
+                return path_is_absolute(v) ? set_str(&s->working_directory, v) : -EINVAL;
+        else if (IS("Exec", "Hostname"))
+                return hostname_is_valid(v) ? set_str(&s->hostname, v) : -EINVAL;
+        else if (IS("Exec", "Capability")) {
+                uint64_t set;
+                PRIVILEGED();
+                r = capability_list_parse(v, &set);
+                if (r < 0)
+                        return r;
+                s->capability_add |= set;
+        } else if (IS("Exec", "DropCapability")) {
+                uint64_t set;
+                r = capability_list_parse(v, &set);
+                if (r < 0)
+                        return r;
+                s->capability_drop |= set;
+        } else if (IS("Exec", "NoNewPrivileges")) {
+                r = parse_boolean(v);
+                if (r < 0)
+                        return r;
+                if (!r && !c->trusted)
+                        return ignore(c, section, key, line,
+                                      "turning it off is only honoured in trusted files");
+                s->no_new_privileges = r;
+        } else if (IS("Exec", "SystemCallFilter")) {
+                _cleanup_strv_free_ char **names = NULL;
+                bool deny;
+                r = syscall_filter_parse(v, &deny, &names);
+                if (r < 0)
+                        return r;
+                if (!deny)
+                        PRIVILEGED();
+                STRV_FOREACH (n, names)
+                        if (strv_extend(deny ? &s->syscall_deny : &s->syscall_allow, *n) < 0)
+                                return -ENOMEM;
+        } else if (IS("Exec", "Timezone")) {
+                TimezoneMode t = timezone_mode_from_string(v);
+                if (t < 0)
+                        return t;
+                s->timezone = t;
+        } else if (IS("Exec", "ResolvConf")) {
+                ResolvConfMode m2 = resolv_conf_mode_from_string(v);
+                if (m2 < 0)
+                        return m2;
+                s->resolv_conf = m2;
+        } else if (IS("Files", "ReadOnly")) {
+                r = parse_boolean(v);
+                if (r < 0)
+                        return r;
+                s->read_only = r;
+        } else if (IS("Files", "Bind") || IS("Files", "BindReadOnly")) {
+                PRIVILEGED();
+                return add_mount(s, custom_mount_parse_bind(v, streq(key, "BindReadOnly"), &m), &m);
+        } else if (IS("Files", "TemporaryFileSystem"))
+                return add_mount(s, custom_mount_parse_tmpfs(v, &m), &m);
+        else if (IS("Files", "Overlay") || IS("Files", "OverlayReadOnly")) {
+                PRIVILEGED();
+                return add_mount(s, custom_mount_parse_overlay(v, streq(key, "OverlayReadOnly"), &m), &m);
+        } else if (IS("Network", "Private")) {
+                r = parse_boolean(v);
+                if (r < 0)
+                        return r;
+                if (!r)
+                        PRIVILEGED(); /* the host's network is not the guest's to ask for */
+                s->network = r ? NETWORK_PRIVATE : NETWORK_HOST;
+        } else
+                return ignore(c, section, key, line, "unknown, ignored");
+#undef IS
+#undef PRIVILEGED
+        return 0;
+}
+
+int settings_file_apply(Settings *s, const char *text, bool trusted, char ***ret_ignored,
+                        unsigned *ret_line) {
+        ApplyContext c = { .s = s, .trusted = trusted };
+        int r;
+
+        if (strlen(text) > SETTINGS_FILE_SIZE_MAX)
+                return -EFBIG;
+        r = ini_parse(text, apply_one, &c, ret_line);
+        if (r < 0) {
+                strv_free(c.ignored);
+                return r;
+        }
+        *ret_ignored = c.ignored;
+        return 0;
+}
