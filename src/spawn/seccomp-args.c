@@ -51,19 +51,12 @@ static uint32_t arg_low_offset(unsigned i) {
 
 int seccomp_program_build_args(SeccompProgram *ret) {
         uint32_t arches[SECCOMP_MACHINE_ARCHES_MAX], tokens[SECCOMP_MACHINE_ARCHES_MAX];
-        size_t n_arches, n_tokens = 0;
+        size_t n_arches, n_tokens;
         Builder b = {};
         struct sock_filter *out;
 
         n_arches = seccomp_machine_arches(arches);
-        for (size_t i = 0; i < n_arches; i++) {
-                uint32_t t = seccomp_compact_arch_token(arches[i]);
-                bool seen = false;
-                for (size_t j = 0; j < n_tokens; j++)
-                        seen = seen || tokens[j] == t;
-                if (!seen)
-                        tokens[n_tokens++] = t;
-        }
+        n_tokens = seccomp_machine_arch_tokens(tokens);
         if (n_tokens + L_BLOCK0 > ELEMENTSOF(b.label_at))
                 return -E2BIG;
 

@@ -264,6 +264,22 @@ uint32_t seccomp_compact_arch_token(uint32_t arch) {
         return arch == SCMP_ARCH_X32 ? AUDIT_ARCH_X86_64 : arch;
 }
 
+size_t seccomp_machine_arch_tokens(uint32_t ret[static SECCOMP_MACHINE_ARCHES_MAX]) {
+        uint32_t arches[SECCOMP_MACHINE_ARCHES_MAX];
+        size_t n_arches = seccomp_machine_arches(arches), n = 0;
+
+        for (size_t i = 0; i < n_arches; i++) {
+                uint32_t t = seccomp_compact_arch_token(arches[i]);
+                bool seen = false;
+
+                for (size_t j = 0; j < n; j++)
+                        seen = seen || ret[j] == t;
+                if (!seen)
+                        ret[n++] = t;
+        }
+        return n;
+}
+
 static bool pseudo_socket(int nr) {
         return nr >= PSEUDO_SOCKET_FIRST && nr <= PSEUDO_SOCKET_LAST;
 }

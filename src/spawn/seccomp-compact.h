@@ -34,6 +34,8 @@ int seccomp_compact_generate(const SeccompCompactArch *arches, size_t n_arches, 
 /* The seccomp_data.arch value of a libseccomp architecture (SCMP_ARCH_*). The same except for x32, which
  * the kernel reports as x86-64 and tells apart by bit 30 of the number. */
 uint32_t seccomp_compact_arch_token(uint32_t arch);
+/* The distinct arch tokens of seccomp_machine_arches(), in its order (x86-64 and x32 give one). */
+size_t seccomp_machine_arch_tokens(uint32_t ret[static SECCOMP_MACHINE_ARCHES_MAX]);
 
 /* The machine filter: the same policy, answer for answer, as seccomp_program_compile_machine(), and the
  * same errors for bad names. System calls are resolved with libseccomp's tables for every ABI of

@@ -99,16 +99,7 @@ state_reached_or_monitor_gone() { # NAME STATE MONITOR
 # monitor_wait SECONDS [PID]: wait (bounded) for the monitor to end; its exit status goes to RC
 # (124 when it had not ended after SECONDS and was SIGKILLed). Returns 1 on timeout.
 monitor_wait() {
-        local limit=$1 pid=${2:-$MPID}
-        if ! wait_until "$limit" pid_running_not "$pid"; then
-                kill -KILL "$pid" 2>/dev/null
-                wait "$pid" 2>/dev/null
-                RC=124
-                return 1
-        fi
-        wait "$pid"
-        RC=$?
-        return 0
+        wait_exit_bounded "$1" "${2:-$MPID}"
 }
 
 # machine_pids NAME: host PIDs of every process in the machine's cgroup subtree, one a line.

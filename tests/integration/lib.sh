@@ -373,8 +373,14 @@ wait_ready() {
 # machine_wait [PID]: wait (bounded) for the berth started by machine_bg to end; its exit status
 # goes to RC (124 when it had to be killed).
 machine_wait() {
-        local pid=${1:-$MPID}
-        if ! wait_until "$TIMEOUT" pid_running_not "$pid"; then
+        wait_exit_bounded "$TIMEOUT" "${1:-$MPID}"
+}
+
+# wait_exit_bounded SECONDS PID: wait for PID (ours) to end; its exit status goes to RC, or 124 after
+# SECONDS, when it is SIGKILLed. Returns 1 on timeout.
+wait_exit_bounded() {
+        local limit=$1 pid=$2
+        if ! wait_until "$limit" pid_running_not "$pid"; then
                 kill -KILL "$pid" 2>/dev/null
                 wait "$pid" 2>/dev/null
                 RC=124
