@@ -205,7 +205,7 @@ int machine_enter(const EnterRequest *req, int *ret_status) {
         r = seccomp_program_build_machine(req->machine->syscall_allow, req->machine->syscall_deny, &machine,
                                           &bad);
         if (r >= 0)
-                r = seccomp_program_build_args(&args);
+                r = seccomp_program_build_args(false, &args);
         if (r < 0)
                 return log_error_errno(r, "cannot build the seccomp filter: %m");
 

@@ -343,7 +343,7 @@ static int prepare_payload(Machine *m) {
                                        bad);
         if (r < 0)
                 return log_error_errno(r, "cannot build the seccomp filter: %m");
-        r = seccomp_program_build_args(&p->seccomp_args);
+        r = seccomp_program_build_args(false, &p->seccomp_args);
         if (r < 0)
                 return log_error_errno(r, "cannot build the seccomp filter: %m");
 

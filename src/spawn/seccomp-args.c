@@ -3,6 +3,7 @@
 #include <linux/audit.h>
 #include <linux/personality.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -13,7 +14,8 @@
 #include "seccomp-args.h"
 #include "seccomp-compact.h"
 
-#define ARGS_MAX_INSNS 128
+#define ARGS_MAX_INSNS  128
+#define ARGS_MAX_LABELS 16
 
 /* A forward-only program under construction: jumps name their target by label and are resolved once
  * every label is placed. */
@@ -21,11 +23,22 @@ typedef struct Builder {
         struct sock_filter insns[ARGS_MAX_INSNS];
         size_t n;
         int jt_label[ARGS_MAX_INSNS], jf_label[ARGS_MAX_INSNS];
-        size_t label_at[8];
+        size_t label_at[ARGS_MAX_LABELS];
+        bool referenced[ARGS_MAX_LABELS];
         bool overflow;
 } Builder;
 
-enum { L_NEXT = -1, L_IOCTL = 0, L_PERSONALITY, L_ALLOW, L_DENY, L_BLOCK0 };
+enum {
+        L_NEXT = -1,
+        L_IOCTL = 0,
+        L_PERSONALITY,
+        L_FLAGS0, /* CLONE_NEWUSER in argument 0 */
+        L_FLAGS1, /* CLONE_NEWUSER in argument 1 */
+        L_ALLOW,
+        L_DENY,
+        L_NOSYS,
+        L_BLOCK0,
+};
 
 static void emit(Builder *b, uint16_t code, uint32_t k, int jt, int jf) {
         if (b->n >= ARGS_MAX_INSNS) {
@@ -36,6 +49,10 @@ static void emit(Builder *b, uint16_t code, uint32_t k, int jt, int jf) {
         b->jt_label[b->n] = jt;
         b->jf_label[b->n] = jf;
         b->n++;
+        if (jt >= 0)
+                b->referenced[jt] = true;
+        if (jf >= 0)
+                b->referenced[jf] = true;
 }
 
 static void place(Builder *b, int label) {
@@ -49,7 +66,33 @@ static uint32_t arg_low_offset(unsigned i) {
                            (__BYTE_ORDER == __BIG_ENDIAN ? 4 : 0));
 }
 
-int seccomp_program_build_args(SeccompProgram *ret) {
+/* A jump to label if the number is name's in this ABI. A name the ABI lacks (libseccomp gives a negative
+ * number, real or pseudo) needs no check: the machine filter answers for it. */
+static void emit_call(Builder *b, uint32_t arch, const char *name, int label) {
+        int nr = seccomp_syscall_resolve_name_arch(arch, name);
+
+        if (nr >= 0)
+                emit(b, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) nr, label, L_NEXT);
+}
+
+static int clone_flags_label(uint32_t arch) {
+        /* The kernel's CLONE_BACKWARDS2: s390's clone() takes the stack first and the flags second. All
+         * other ABIs of seccomp_machine_arches() take the flags first. */
+        return arch == SCMP_ARCH_S390 || arch == SCMP_ARCH_S390X ? L_FLAGS1 : L_FLAGS0;
+}
+
+static void emit_flags_check(Builder *b, int label, unsigned arg) {
+        /* Only what some ABI jumps to, so that allow_nesting gives the program it always had. JSET on the
+         * low half: clone() reads only those 32 bits of its flags, and unshare() refuses the upper ones
+         * (EINVAL), so nothing above can hide CLONE_NEWUSER. */
+        if (!b->referenced[label])
+                return;
+        place(b, label);
+        emit(b, BPF_LD | BPF_W | BPF_ABS, arg_low_offset(arg), L_NEXT, L_NEXT);
+        emit(b, BPF_JMP | BPF_JSET | BPF_K, CLONE_NEWUSER, L_DENY, L_ALLOW);
+}
+
+int seccomp_program_build_args(bool allow_nesting, SeccompProgram *ret) {
         uint32_t arches[SECCOMP_MACHINE_ARCHES_MAX], tokens[SECCOMP_MACHINE_ARCHES_MAX];
         size_t n_arches, n_tokens;
         Builder b = {};
@@ -66,21 +109,20 @@ int seccomp_program_build_args(SeccompProgram *ret) {
                 emit(&b, BPF_JMP | BPF_JEQ | BPF_K, tokens[t], L_BLOCK0 + (int) t, L_NEXT);
         emit(&b, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, L_NEXT, L_NEXT);
 
-        /* Per token: the numbers of ioctl() and personality() in every ABI that uses the token. */
+        /* Per token: the numbers of the filtered calls in every ABI that uses the token. */
         for (size_t t = 0; t < n_tokens; t++) {
                 place(&b, L_BLOCK0 + (int) t);
                 emit(&b, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), L_NEXT, L_NEXT);
                 for (size_t a = 0; a < n_arches; a++) {
-                        int nr;
-
                         if (seccomp_compact_arch_token(arches[a]) != tokens[t])
                                 continue;
-                        nr = seccomp_syscall_resolve_name_arch(arches[a], "ioctl");
-                        if (nr >= 0)
-                                emit(&b, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) nr, L_IOCTL, L_NEXT);
-                        nr = seccomp_syscall_resolve_name_arch(arches[a], "personality");
-                        if (nr >= 0)
-                                emit(&b, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) nr, L_PERSONALITY, L_NEXT);
+                        emit_call(&b, arches[a], "ioctl", L_IOCTL);
+                        emit_call(&b, arches[a], "personality", L_PERSONALITY);
+                        if (allow_nesting)
+                                continue;
+                        emit_call(&b, arches[a], "unshare", L_FLAGS0);
+                        emit_call(&b, arches[a], "clone", clone_flags_label(arches[a]));
+                        emit_call(&b, arches[a], "clone3", L_NOSYS);
                 }
                 emit(&b, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, L_NEXT, L_NEXT);
         }
@@ -96,10 +138,18 @@ int seccomp_program_build_args(SeccompProgram *ret) {
         emit(&b, BPF_JMP | BPF_JEQ | BPF_K, PER_LINUX32, L_ALLOW, L_NEXT);
         emit(&b, BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffU, L_ALLOW, L_DENY);
 
+        emit_flags_check(&b, L_FLAGS0, 0);
+        emit_flags_check(&b, L_FLAGS1, 1);
+
         place(&b, L_ALLOW);
         emit(&b, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, L_NEXT, L_NEXT);
         place(&b, L_DENY);
         emit(&b, BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM, L_NEXT, L_NEXT);
+        if (b.referenced[L_NOSYS]) {
+                /* clone3(): as if the kernel lacked it, so glibc falls back to clone(), checked above. */
+                place(&b, L_NOSYS);
+                emit(&b, BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS, L_NEXT, L_NEXT);
+        }
         if (b.overflow)
                 return -E2BIG;
 

@@ -244,7 +244,8 @@ static const char *const group_io_event[] = {
         "pselect6",   "pselect6_time64", "select",        NULL,
 };
 
-/* Kept apart from @aio so that a later change can drop io_uring from the default policy by itself. */
+/* Kept apart from @aio: io_uring is off the default policy (a large kernel attack surface that programs
+ * do without: liburing users fall back on ENOSYS), @aio is on it. */
 static const char *const group_io_uring[] = {
         "io_uring_enter",
         "io_uring_register",
@@ -479,7 +480,9 @@ static const char *const group_timer[] = {
         NULL,
 };
 
-/* Kept on its own so that a later change can drop userfaultfd from the default policy by itself. */
+/* On its own so that it can be allowed by itself: it is off the default policy (it lets a program stall
+ * the kernel at a page fault of its choosing, a favourite tool for winning kernel races, and few
+ * programs need it). */
 static const char *const group_uffd[] = {
         "userfaultfd",
         NULL,
@@ -542,7 +545,9 @@ const SyscallGroup *syscall_group_find(const char *name) {
 
 /* Groups referenced here are allowed as a whole. Groups that are only partly allowed are listed by name
  * below, so that adding a call to such a group does not silently allow it. Not allowed at all (besides
- * what syscall_default_deny lists): @obsolete (ENOSYS, which is what the kernel says for most of it). */
+ * what syscall_default_deny lists), and so answered with ENOSYS as if the kernel lacked them: @obsolete
+ * (which is what the kernel says for most of it), and @io-uring and @uffd, kernel attack surface that
+ * programs fall back from; --system-call-filter= or --allow-nesting turns them on. */
 const char *const syscall_default_allow[] = {
         "@default",
         "@aio",
@@ -563,10 +568,6 @@ const char *const syscall_default_allow[] = {
         "@signal",
         "@sync",
         "@timer",
-
-        /* Allowed for now; to be handled separately later. */
-        "@io-uring",
-        "@uffd",
 
         /* From @debug: tracing one's own children is normal inside a container (gdb, strace); the pid
          * namespace and ptrace access mode checks confine it. perf_event_open and lookup_dcookie are

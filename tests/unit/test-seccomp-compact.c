@@ -197,6 +197,10 @@ static const Policy policies[] = {
         /* Both lists name the same call: the earlier rule wins, as in libseccomp. */
         { "allow and deny sysfs", { (char *) "sysfs" }, { (char *) "sysfs" } },
         { "allow and deny ptrace", { (char *) "ptrace" }, { (char *) "ptrace" } },
+        /* Off by default, allowed by name or group. */
+        { "allow @io-uring @uffd", { (char *) "@io-uring", (char *) "@uffd" }, {} },
+        { "allow userfaultfd io_uring_setup", { (char *) "userfaultfd", (char *) "io_uring_setup" }, {} },
+        { "deny @io-uring", {}, { (char *) "@io-uring" } },
         { "allow @obsolete", { (char *) "@obsolete" }, {} },
         { "deny @file-system", {}, { (char *) "@file-system" } },
         { "allow @known", { (char *) "@known" }, {} },

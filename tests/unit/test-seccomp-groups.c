@@ -105,7 +105,7 @@ static int resolves_on(uint32_t arch, const char *name) {
 
 static int resolves_on_x86(const char *name) {
         return resolves_on(SCMP_ARCH_X86_64, name) || resolves_on(SCMP_ARCH_X86, name) ||
-                resolves_on(SCMP_ARCH_X32, name);
+               resolves_on(SCMP_ARCH_X32, name);
 }
 
 static void test_group_names(void) {
@@ -294,12 +294,22 @@ static void test_coverage(uint32_t arch, const char *arch_name, int base) {
 
 static void test_policy(void) {
         static const char *const must_deny[] = {
-                "keyctl", "add_key", "request_key", "bpf", "perf_event_open", "kexec_load", "init_module",
-                "finit_module", "delete_module", "open_by_handle_at", "swapon", "swapoff", "quotactl", NULL
+                "keyctl",          "add_key",
+                "request_key",     "bpf",
+                "perf_event_open", "kexec_load",
+                "init_module",     "finit_module",
+                "delete_module",   "open_by_handle_at",
+                "swapon",          "swapoff",
+                "quotactl",        NULL,
         };
         static const char *const must_allow[] = {
-                "execve", "read", "write", "openat", "clone", "clone3", "mount", "pivot_root", "sethostname",
-                "socket", NULL
+                "execve", "read",       "write",       "openat", "clone", "clone3",
+                "mount",  "pivot_root", "sethostname", "socket", NULL,
+        };
+        /* Kernel attack surface programs fall back from: ENOSYS unless the user asks for it, so on neither
+         * list. */
+        static const char *const must_be_off[] = {
+                "io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd", NULL,
         };
         NameSet *allow = calloc(1, sizeof(NameSet)), *deny = calloc(1, sizeof(NameSet));
         size_t n_x86_64 = 0, n_x86 = 0;
@@ -342,6 +352,16 @@ static void test_policy(void) {
                         ok = 0;
                 }
         check(ok, "allow list contains the essential calls");
+
+        ok = 1;
+        for (const char *const *p = must_be_off; *p; p++)
+                if (set_contains(allow, *p) || set_contains(deny, *p)) {
+                        printf("# %s is on the %s list\n", *p, set_contains(allow, *p) ? "allow" : "deny");
+                        ok = 0;
+                }
+        check(ok, "io_uring and userfaultfd are on neither list (ENOSYS by default)");
+        ok = syscall_group_find("@io-uring") && syscall_group_find("@uffd");
+        check(ok, "@io-uring and @uffd remain groups a user can allow");
 
         for (size_t i = 0; i < allow->n; i++) {
                 if (resolves_on(SCMP_ARCH_X86_64, allow->names[i]))
