@@ -38,7 +38,7 @@ static void run_help(void) {
                "/NAME)\n"
                "     --no-os-check           Accept a tree without /usr or os-release\n"
                "     --read-only             Mount the root read-only\n"
-               "     --bind=SRC[:DST[:OPTS]] Bind mount a host path (OPTS: rbind, norbind)\n"
+               "     --bind=SRC[:DST[:OPTS]] Bind mount a host path (OPTS: [no]rbind, [no]idmap)\n"
                "     --bind-ro=SRC[:DST[:OPTS]]  The same, read-only\n"
                "     --tmpfs=PATH[:OPTS]     Mount a tmpfs\n"
                "     --overlay=LOWER[:...]:UPPER:DST  Mount an overlayfs (empty UPPER: throwaway)\n"
@@ -55,7 +55,12 @@ static void run_help(void) {
                "     --time-offset=monotonic=SEC,boottime=SEC  A time namespace with shifted clocks\n"
                "     --capability=CAPS       Add capabilities (comma list, or all)\n"
                "     --drop-capability=CAPS  Drop capabilities\n"
-               "     --no-new-privileges[=BOOL]  Set no_new_privs for the command\n"
+               "     --no-new-privileges=BOOL  no_new_privs for the command (default: yes for run; for\n"
+               "                             boot, yes only with busybox init, see berth(1))\n"
+               "  -U --private-users=MODE    pick (default: a 64K UID block of its own), identity,\n"
+               "                             UID[:COUNT], or no (root inside is root outside)\n"
+               "     --private-users-ownership=MODE  auto, map (idmapped mounts), chown, off\n"
+               "     --allow-nesting         Allow nested user namespaces, userfaultfd and io_uring\n"
                "     --system-call-filter=[~]LIST  Allow (or with ~, deny) system calls and @groups\n"
                "  -b --boot                  Boot the tree's init instead (as berth boot)\n"
                "     --resolv-conf=MODE      auto, off, bind-host, copy-host (/etc/resolv.conf)\n"
@@ -93,6 +98,9 @@ enum {
         ARG_NOTIFY_READY,
         ARG_RESOLV_CONF,
         ARG_TIMEZONE,
+        ARG_PRIVATE_USERS,
+        ARG_PRIVATE_USERS_OWNERSHIP,
+        ARG_ALLOW_NESTING,
 };
 
 static int usage_error(const char *option, const char *value, const char *why) {
@@ -146,6 +154,9 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                 { "capability", required_argument, NULL, ARG_CAPABILITY },
                 { "drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY },
                 { "no-new-privileges", optional_argument, NULL, ARG_NO_NEW_PRIVILEGES },
+                { "private-users", optional_argument, NULL, ARG_PRIVATE_USERS },
+                { "private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP },
+                { "allow-nesting", optional_argument, NULL, ARG_ALLOW_NESTING },
                 { "system-call-filter", required_argument, NULL, ARG_SYSCALL_FILTER },
                 { "console", required_argument, NULL, ARG_CONSOLE },
                 { "quiet", no_argument, NULL, 'q' },
@@ -172,7 +183,7 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
         optind = 0;
         opterr = 0;
         /* '+': the first non-option starts the command, whose own options are not ours. */
-        while ((c = getopt_long(argc, argv, "+D:M:u:E:qhaPb", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+D:M:u:E:qhaPbU", options, NULL)) >= 0) {
                 CustomMount m = {};
 
                 if (optarg && strlen(optarg) > SETTINGS_VALUE_MAX)
@@ -214,7 +225,8 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                                 return usage_error(
                                         c == ARG_BIND ? "--bind" : "--bind-ro", optarg,
                                         "expected SRC[:DST[:OPTS]] with absolute paths (SRC may start "
-                                        "with +), no . or .. components, OPTS rbind or norbind");
+                                        "with +), no . or .. components, OPTS rbind, norbind, idmap, "
+                                        "noidmap");
                         goto add_mount;
                 case ARG_TMPFS:
                         r = custom_mount_parse_tmpfs(optarg, &m);
@@ -336,6 +348,32 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                         if (r < 0)
                                 return usage_error("--no-new-privileges", optarg, "expected yes or no");
                         s->no_new_privileges = r;
+                        break;
+                case 'U':
+                        s->private_users = PRIVATE_USERS_PICK;
+                        break;
+                case ARG_PRIVATE_USERS:
+                        if (!optarg) {
+                                s->private_users = PRIVATE_USERS_PICK;
+                                break;
+                        }
+                        r = private_users_parse(optarg, &s->private_users, &s->uid_shift, &s->uid_range);
+                        if (r < 0)
+                                return usage_error("--private-users", optarg,
+                                                   "expected pick, identity, no, or UID[:COUNT] within 32 "
+                                                   "bits");
+                        break;
+                case ARG_PRIVATE_USERS_OWNERSHIP:
+                        s->ownership = userns_ownership_from_string(optarg);
+                        if (s->ownership < 0)
+                                return usage_error("--private-users-ownership", optarg,
+                                                   "expected auto, map, chown or off");
+                        break;
+                case ARG_ALLOW_NESTING:
+                        r = optarg ? parse_boolean(optarg) : 1;
+                        if (r < 0)
+                                return usage_error("--allow-nesting", optarg, "expected yes or no");
+                        s->allow_nesting = r;
                         break;
                 case ARG_SYSCALL_FILTER: {
                         _cleanup_strv_free_ char **names = NULL;

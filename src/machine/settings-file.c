@@ -152,6 +152,27 @@ static int apply_one(const char *section, const char *key, const char *v, unsign
                         return ignore(c, section, key, line,
                                       "turning it off is only honoured in trusted files");
                 s->no_new_privileges = r;
+        } else if (IS("Exec", "PrivateUsers")) {
+                PrivateUsersMode mode;
+                uid_t shift = 0;
+                uint32_t range = 0;
+                r = private_users_parse(v, &mode, &shift, &range);
+                if (r < 0)
+                        return r;
+                /* Only a block of its own is safe to ask for from beside the tree: no user namespace,
+                 * the host's own IDs or another machine's block are not. */
+                if (mode != PRIVATE_USERS_PICK)
+                        PRIVILEGED();
+                s->private_users = mode;
+                s->uid_shift = shift;
+                s->uid_range = range;
+        } else if (IS("Exec", "AllowNesting")) {
+                r = parse_boolean(v);
+                if (r < 0)
+                        return r;
+                if (r)
+                        PRIVILEGED();
+                s->allow_nesting = r;
         } else if (IS("Exec", "SystemCallFilter")) {
                 _cleanup_strv_free_ char **names = NULL;
                 bool deny;
@@ -178,6 +199,11 @@ static int apply_one(const char *section, const char *key, const char *v, unsign
                 if (r < 0)
                         return r;
                 s->read_only = r;
+        } else if (IS("Files", "PrivateUsersOwnership")) {
+                UserNsOwnership o = userns_ownership_from_string(v);
+                if (o < 0)
+                        return o;
+                s->ownership = o;
         } else if (IS("Files", "Bind") || IS("Files", "BindReadOnly")) {
                 PRIVILEGED();
                 return add_mount(s, custom_mount_parse_bind(v, streq(key, "BindReadOnly"), &m), &m);

@@ -40,6 +40,20 @@ static const char *const timezone_mode_table[_TIMEZONE_MODE_MAX] = {
         [TIMEZONE_COPY] = "copy",
 };
 
+static const char *const private_users_mode_table[_PRIVATE_USERS_MODE_MAX] = {
+        [PRIVATE_USERS_PICK] = "pick",
+        [PRIVATE_USERS_NO] = "no",
+        [PRIVATE_USERS_IDENTITY] = "identity",
+        [PRIVATE_USERS_FIXED] = "fixed",
+};
+
+static const char *const ownership_table[_OWNERSHIP_MAX] = {
+        [OWNERSHIP_AUTO] = "auto",
+        [OWNERSHIP_MAP] = "map",
+        [OWNERSHIP_CHOWN] = "chown",
+        [OWNERSHIP_OFF] = "off",
+};
+
 static int table_lookup(const char *const *table, size_t n, const char *s) {
         if (!s)
                 return -EINVAL;
@@ -76,6 +90,59 @@ const char *timezone_mode_to_string(TimezoneMode m) {
 TimezoneMode timezone_mode_from_string(const char *s) {
         return (TimezoneMode) TABLE_LOOKUP(timezone_mode_table, s);
 }
+const char *private_users_mode_to_string(PrivateUsersMode m) {
+        return TABLE_NAME(private_users_mode_table, m);
+}
+const char *userns_ownership_to_string(UserNsOwnership o) {
+        return TABLE_NAME(ownership_table, o);
+}
+UserNsOwnership userns_ownership_from_string(const char *s) {
+        return (UserNsOwnership) TABLE_LOOKUP(ownership_table, s);
+}
+
+int private_users_parse(const char *s, PrivateUsersMode *ret_mode, uid_t *ret_shift, uint32_t *ret_range) {
+        const char *colon;
+        uint32_t shift, range = UID_RANGE_DEFAULT_COUNT;
+        int r;
+
+        if (isempty(s))
+                return -EINVAL;
+        if (streq(s, "pick") || streq(s, "yes")) {
+                *ret_mode = PRIVATE_USERS_PICK;
+                return 0;
+        }
+        if (streq(s, "identity")) {
+                *ret_mode = PRIVATE_USERS_IDENTITY;
+                return 0;
+        }
+        r = parse_boolean(s);
+        if (r == 0) {
+                *ret_mode = PRIVATE_USERS_NO;
+                return 0;
+        }
+        if (r > 0) {
+                *ret_mode = PRIVATE_USERS_PICK;
+                return 0;
+        }
+
+        colon = strchr(s, ':');
+        if (colon) {
+                _cleanup_free_ char *first = strndup(s, (size_t) (colon - s));
+                if (!first)
+                        return -ENOMEM;
+                if (safe_atou32(first, &shift) < 0 || safe_atou32(colon + 1, &range) < 0)
+                        return -EINVAL;
+        } else if (safe_atou32(s, &shift) < 0)
+                return -EINVAL;
+        /* The last ID, (uid_t) -1, means "no ID" to the kernel: the range ends before it. */
+        if (range == 0 || (uint64_t) shift + range > UINT32_MAX)
+                return -EINVAL;
+        *ret_mode = PRIVATE_USERS_FIXED;
+        *ret_shift = shift;
+        *ret_range = range;
+        return 0;
+}
+
 const char *custom_mount_type_to_string(CustomMountType t) {
         return TABLE_NAME(custom_mount_type_table, t);
 }
@@ -88,6 +155,7 @@ Settings *settings_new(void) {
         s->network = NETWORK_PRIVATE;
         s->console = _CONSOLE_MODE_INVALID;
         s->kill_timeout_usec = KILL_TIMEOUT_DEFAULT_USEC;
+        s->no_new_privileges = -1;
         return s;
 }
 
@@ -158,7 +226,9 @@ static int parse_mount_path(const char *s, bool allow_in_tree, char **ret, bool 
 
 int custom_mount_parse_bind(const char *s, bool read_only, CustomMount *ret) {
         _cleanup_strv_free_ char **f = NULL;
-        CustomMount m = { .type = CUSTOM_MOUNT_BIND, .read_only = read_only, .recursive = true };
+        CustomMount m = {
+                .type = CUSTOM_MOUNT_BIND, .read_only = read_only, .recursive = true, .idmap = -1
+        };
         size_t n;
         int r;
 
@@ -186,6 +256,10 @@ int custom_mount_parse_bind(const char *s, bool read_only, CustomMount *ret) {
                                 m.recursive = true;
                         else if (streq(*o, "norbind"))
                                 m.recursive = false;
+                        else if (streq(*o, "idmap"))
+                                m.idmap = 1;
+                        else if (streq(*o, "noidmap"))
+                                m.idmap = 0;
                         else if (!isempty(*o)) {
                                 r = -EINVAL;
                                 goto fail;

@@ -42,6 +42,28 @@ typedef enum TimezoneMode {
         _TIMEZONE_MODE_INVALID = -EINVAL,
 } TimezoneMode;
 
+/* --private-users=: the machine's user namespace. */
+typedef enum PrivateUsersMode {
+        PRIVATE_USERS_PICK,     /* a 64K block of its own from the registry (the default) */
+        PRIVATE_USERS_NO,       /* no user namespace: root inside is root outside */
+        PRIVATE_USERS_IDENTITY, /* 0..65535 inside are 0..65535 outside, without host capabilities */
+        PRIVATE_USERS_FIXED,    /* UID[:COUNT] as given */
+        _PRIVATE_USERS_MODE_MAX,
+        _PRIVATE_USERS_MODE_INVALID = -EINVAL,
+} PrivateUsersMode;
+
+/* --private-users-ownership=: how the tree's files get owners the guest can use. */
+typedef enum UserNsOwnership {
+        OWNERSHIP_AUTO,  /* map where the file system can, else chown */
+        OWNERSHIP_MAP,   /* idmapped mounts: the tree stays as it is on disk */
+        OWNERSHIP_CHOWN, /* the tree's owners shifted on disk, once */
+        OWNERSHIP_OFF,   /* the tree is used as it is (already shifted, or on purpose) */
+        _OWNERSHIP_MAX,
+        _OWNERSHIP_INVALID = -EINVAL,
+} UserNsOwnership;
+
+#define UID_RANGE_DEFAULT_COUNT 0x10000U
+
 typedef enum CustomMountType {
         CUSTOM_MOUNT_BIND,
         CUSTOM_MOUNT_TMPFS,
@@ -58,6 +80,7 @@ typedef struct CustomMount {
         bool source_in_tree; /* "+PATH" */
         char *destination;   /* inside the tree */
         char *options;       /* tmpfs mount options */
+        int idmap;           /* bind: 1 idmap, 0 noidmap, -1 as the root is mapped */
         char **lower;        /* overlay: lower dirs, "+PATH" means in the tree */
         char *upper;         /* overlay: upper dir; "" = a throwaway one on a tmpfs */
 } CustomMount;
@@ -80,7 +103,12 @@ typedef struct Settings {
         bool as_pid1;
         bool read_only;
         bool no_os_check;
-        bool no_new_privileges;
+        int no_new_privileges; /* -1: the default (on for run; for boot, per init, see berth(1)) */
+        PrivateUsersMode private_users;
+        uid_t uid_shift;    /* PRIVATE_USERS_FIXED: the first host UID */
+        uint32_t uid_range; /* PRIVATE_USERS_FIXED: how many */
+        UserNsOwnership ownership;
+        bool allow_nesting; /* nested user namespaces, userfaultfd and io_uring */
         NetworkMode network;
         ConsoleMode console; /* _CONSOLE_MODE_INVALID = pick from the terminal */
         ResolvConfMode resolv_conf;
@@ -119,6 +147,9 @@ int custom_mount_parse_tmpfs(const char *s, CustomMount *ret);
 int custom_mount_parse_overlay(const char *s, bool read_only, CustomMount *ret);
 int settings_add_mount(Settings *s, CustomMount *m); /* takes m's contents */
 
+/* "pick", "yes", "no", "identity", "UID[:COUNT]". */
+int private_users_parse(const char *s, PrivateUsersMode *ret_mode, uid_t *ret_shift, uint32_t *ret_range);
+
 /* "monotonic=SEC,boottime=SEC", either key alone. */
 int time_offset_parse(const char *s, int64_t *ret_monotonic_ns, int64_t *ret_boottime_ns);
 
@@ -129,6 +160,9 @@ const char *console_mode_to_string(ConsoleMode m);
 ConsoleMode console_mode_from_string(const char *s);
 const char *network_mode_to_string(NetworkMode m);
 NetworkMode network_mode_from_string(const char *s);
+const char *private_users_mode_to_string(PrivateUsersMode m);
+const char *userns_ownership_to_string(UserNsOwnership o);
+UserNsOwnership userns_ownership_from_string(const char *s);
 const char *custom_mount_type_to_string(CustomMountType t);
 const char *resolv_conf_mode_to_string(ResolvConfMode m);
 ResolvConfMode resolv_conf_mode_from_string(const char *s);

@@ -26,6 +26,8 @@ void machine_state_done(MachineState *s) {
         free(s->state);
         free(s->init);
         free(s->os);
+        free(s->private_users);
+        free(s->ownership);
         strv_free(s->syscall_allow);
         strv_free(s->syscall_deny);
         strv_free(s->cleanup_paths);
@@ -148,6 +150,14 @@ int machine_state_serialize(const MachineState *s, char **ret) {
                 return r;
         if (s->no_new_privileges)
                 PUT("NO_NEW_PRIVILEGES", "1");
+        if (s->allow_nesting)
+                PUT("ALLOW_NESTING", "1");
+        if (s->uid_count > 0) {
+                PUT("PRIVATE_USERS", s->private_users ?: "pick");
+                PUT_NUM("UID_BASE", "%" PRIu32, s->uid_base);
+                PUT_NUM("UID_COUNT", "%" PRIu32, s->uid_count);
+                PUT("OWNERSHIP", s->ownership ?: "off");
+        }
         STRV_FOREACH (p, s->cleanup_paths)
                 PUT("CLEANUP", *p);
 #undef PUT
@@ -273,6 +283,16 @@ int machine_state_parse(const char *text, MachineState *ret) {
                         r = parse_names(v, &s.syscall_deny);
                 else if (streq(line, "NO_NEW_PRIVILEGES"))
                         r = once(&seen, 64, streq(v, "1") ? (s.no_new_privileges = true, 0) : -EBADMSG);
+                else if (streq(line, "ALLOW_NESTING"))
+                        r = once(&seen, 128, streq(v, "1") ? (s.allow_nesting = true, 0) : -EBADMSG);
+                else if (streq(line, "PRIVATE_USERS"))
+                        r = set_string(&s.private_users, v);
+                else if (streq(line, "OWNERSHIP"))
+                        r = set_string(&s.ownership, v);
+                else if (streq(line, "UID_BASE"))
+                        r = once(&seen, 256, safe_atou32(v, &s.uid_base));
+                else if (streq(line, "UID_COUNT"))
+                        r = once(&seen, 512, safe_atou32(v, &s.uid_count));
                 else if (streq(line, "CLEANUP"))
                         r = path_is_normalized_absolute(v) && strv_length(s.cleanup_paths) < 256
                                     ? strv_extend(&s.cleanup_paths, v)

@@ -27,6 +27,11 @@ typedef struct MachineState {
         char **syscall_allow; /* the machine's --system-call-filter= additions, for processes entering it */
         char **syscall_deny;
         bool no_new_privileges;
+        bool allow_nesting;   /* nested user namespaces, userfaultfd, io_uring allowed */
+        char *private_users;  /* with a user namespace: pick, identity or fixed; NULL without one */
+        uint32_t uid_base;    /* the host UID of root inside */
+        uint32_t uid_count;   /* 0 without a user namespace */
+        char *ownership;      /* map, chown or off: how the tree's owners were made the guest's */
         char **cleanup_paths; /* directories the monitor made and must remove (overlay work dirs) */
 } MachineState;
 
