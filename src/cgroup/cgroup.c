@@ -166,3 +166,16 @@ int cgroup_remove_tree(const char *path) {
                 return negative_errno();
         return 0;
 }
+
+int cgroup_delegate(int cgroup_fd, uid_t uid, gid_t gid) {
+        /* What systemd hands a delegate (Delegate=yes): the directory, so it can make children, and the
+         * files that move processes and enable controllers beneath it. Limits stay the host's. */
+        static const char *const files[] = { "cgroup.procs", "cgroup.threads", "cgroup.subtree_control" };
+
+        if (fchownat(cgroup_fd, "", uid, gid, AT_EMPTY_PATH) < 0)
+                return negative_errno();
+        for (size_t i = 0; i < ELEMENTSOF(files); i++)
+                if (fchownat(cgroup_fd, files[i], uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+                        return negative_errno();
+        return 0;
+}

@@ -14,16 +14,80 @@
 #include "parse-util.h"
 #include "state.h"
 #include "strv.h"
+#include "uid-range.h"
+
+#define UID_RANGE_REGISTRY BERTH_VAR_DIR "/uid-ranges"
+
+const char *list_ownership_description(const char *ownership) {
+        if (streq_ptr(ownership, "map"))
+                return "idmapped";
+        if (streq_ptr(ownership, "chown"))
+                return "tree shifted on disk";
+        return "tree used as it is";
+}
+
+void list_print_userns_json(const MachineState *m) {
+        printf(",\"private_users\":");
+        json_write_string(stdout, m->uid_count > 0 ? (m->private_users ?: "pick") : "no");
+        if (m->uid_count == 0)
+                return;
+        printf(",\"uid_base\":%u,\"uid_count\":%u,\"ownership\":", (unsigned) m->uid_base,
+               (unsigned) m->uid_count);
+        json_write_string(stdout, m->ownership ?: "off");
+}
+
+/* berth list --uid-ranges: the registry, and which of its machines run now. */
+static int list_uid_ranges(bool json, bool legend) {
+        UidRangeEntry *e = NULL;
+        size_t n = 0, w_name = 4;
+        int r;
+
+        r = uid_range_registry_list(UID_RANGE_REGISTRY, &e, &n);
+        if (r < 0) {
+                log_error_errno(r, "list: cannot read the UID range registry " UID_RANGE_REGISTRY ": %m");
+                return exit_code_from_errno(r);
+        }
+        for (size_t i = 0; i < n; i++)
+                w_name = MAX(w_name, strlen(e[i].name));
+        if (json)
+                printf("[");
+        else if (legend)
+                printf("%-*s %-10s %-10s %-6s %s\n", (int) w_name, "NAME", "FIRST", "LAST", "COUNT",
+                       "STATE");
+        for (size_t i = 0; i < n; i++) {
+                MachineState st = {};
+                bool running = machine_state_load(BERTH_STATE_DIR, e[i].name, &st) >= 0 &&
+                               st.uid_count > 0 && st.uid_base == e[i].base;
+
+                machine_state_done(&st);
+                if (json) {
+                        printf("%s{\"name\":", i ? "," : "");
+                        json_write_string(stdout, e[i].name);
+                        printf(",\"uid_base\":%u,\"uid_count\":%u,\"running\":%s}", (unsigned) e[i].base,
+                               UID_RANGE_BLOCK, running ? "true" : "false");
+                } else
+                        printf("%-*s %-10u %-10u %-6u %s\n", (int) w_name, e[i].name, (unsigned) e[i].base,
+                               (unsigned) (e[i].base + UID_RANGE_BLOCK - 1), UID_RANGE_BLOCK,
+                               running ? "running" : "stopped");
+        }
+        if (json)
+                printf("]\n");
+        else if (legend)
+                printf("\n%zu range%s registered in %s.\n", n, n == 1 ? "" : "s", UID_RANGE_REGISTRY);
+        uid_range_entries_free(e, n);
+        return 0;
+}
 
 int verb_list(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "json", no_argument, NULL, 'j' },
                 { "no-legend", no_argument, NULL, 'n' },
+                { "uid-ranges", no_argument, NULL, 'u' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         _cleanup_strv_free_ char **names = NULL;
-        bool json = false, legend = true;
+        bool json = false, legend = true, uid_ranges = false;
         MachineState *machines = NULL;
         size_t n = 0, w_name = 4, w_leader = 6, w_root = 4;
         int c, r;
@@ -38,8 +102,13 @@ int verb_list(int argc, char *argv[]) {
                 case 'n':
                         legend = false;
                         break;
+                case 'u':
+                        uid_ranges = true;
+                        break;
                 case 'h':
-                        printf("berth list [--json] [--no-legend]\n\nList running machines.\n");
+                        printf("berth list [--json] [--no-legend] [--uid-ranges]\n\nList running machines; "
+                               "with --uid-ranges, the UID range registry: which machine owns which "
+                               "block of host UIDs.\n");
                         return 0;
                 default:
                         log_error("list: option '%s' is unknown (see berth list --help)", argv[optind - 1]);
@@ -49,6 +118,9 @@ int verb_list(int argc, char *argv[]) {
                 log_error("list: unexpected argument '%s'", argv[optind]);
                 return EXIT_BERTH_USAGE;
         }
+
+        if (uid_ranges)
+                return list_uid_ranges(json, legend);
 
         /* Whatever a killed monitor left is cleaned here, so the list only shows live machines. */
         r = machines_gc(BERTH_STATE_DIR);
@@ -97,6 +169,7 @@ int verb_list(int argc, char *argv[]) {
                         json_write_string(stdout, m->init);
                         printf(",\"os\":");
                         json_write_string(stdout, m->os);
+                        list_print_userns_json(m);
                         printf(",\"since_usec\":%llu}", (unsigned long long) m->since_usec);
                 }
                 printf("]\n");

@@ -14,6 +14,7 @@
 #include "fd-util.h"
 #include "init-detect.h"
 #include "json.h"
+#include "list.h"
 #include "log.h"
 #include "machine-name.h"
 #include "machines.h"
@@ -443,6 +444,7 @@ int verb_status(int argc, char *argv[]) {
                         json_write_string(stdout, st.os);
                         printf(",\"cgroup\":");
                         json_write_string(stdout, st.cgroup);
+                        list_print_userns_json(&st);
                         printf(",\"since_usec\":%llu,\"uptime_usec\":%llu,\"processes\":[",
                                (unsigned long long) st.since_usec, (unsigned long long) up);
                         for (size_t k = 0; procs && k < n; k++) {
@@ -461,6 +463,13 @@ int verb_status(int argc, char *argv[]) {
                         printf("           Root: %s\n", st.root ?: "-");
                         printf("             OS: %s\n", st.os ?: "-");
                         printf("           UUID: %s\n", st.uuid ?: "-");
+                        if (st.uid_count > 0)
+                                printf("      UID range: %u-%u (%s, %s)\n", (unsigned) st.uid_base,
+                                       (unsigned) (st.uid_base + st.uid_count - 1),
+                                       st.private_users ?: "pick", list_ownership_description(st.ownership));
+                        else
+                                printf("      UID range: none (no user namespace: root inside is root "
+                                       "outside)\n");
                         printf("          Since: %s (up %llus)\n", since,
                                (unsigned long long) (up / 1000000));
                         printf("         Cgroup: %s\n", st.cgroup ?: "-");

@@ -28,6 +28,7 @@
 #include "seccomp-setup.h"
 #include "strv.h"
 #include "sync.h"
+#include "userns.h"
 
 static bool same_ns(pid_t pid, const char *ns) {
         char a[64], b[64];
@@ -55,6 +56,10 @@ static _Noreturn void enter_child(const EnterRequest *req, int ns_flags, int syn
 
         if (setns(req->leader_pidfd, ns_flags) < 0)
                 fail(sync_fd, errno, "cannot join the namespaces of machine '%s': %m", req->machine->name);
+        /* In the machine's user namespace, as its root: files and ptys made from here on are the
+         * guest's. */
+        if ((ns_flags & CLONE_NEWUSER) && userns_become_root() < 0)
+                fail(sync_fd, errno, "cannot become root of machine '%s': %m", req->machine->name);
         (void) prctl(PR_SET_DUMPABLE, 0);
         if (setsid() < 0)
                 fail(sync_fd, errno, "cannot start a new session: %m");
@@ -181,9 +186,10 @@ int machine_enter(const EnterRequest *req, int *ret_status) {
         _cleanup_(seccomp_program_done) SeccompProgram machine = {}, args = {};
         _cleanup_close_ int cgroup_fd = -EBADF, child_pidfd = -EBADF, host_pidns = -EBADF;
         _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
-        static const char *const namespaces[] = { "mnt", "uts", "ipc", "net", "cgroup", "time" };
-        static const int flags[] = { CLONE_NEWNS,  CLONE_NEWUTS,    CLONE_NEWIPC,
-                                     CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWTIME };
+        static const char *const namespaces[] = { "user", "mnt", "uts", "ipc", "net", "cgroup", "time" };
+        static const int flags[] = { CLONE_NEWUSER, CLONE_NEWNS,     CLONE_NEWUTS, CLONE_NEWIPC,
+                                     CLONE_NEWNET,  CLONE_NEWCGROUP, CLONE_NEWTIME };
+        _cleanup_strv_free_ char **allow = NULL;
         EnterContext ctx = { .status = -1 };
         _cleanup_strv_free_ char **host_env = NULL;
         EnterRequest req_copy;
@@ -202,10 +208,14 @@ int machine_enter(const EnterRequest *req, int *ret_status) {
         req = &req_copy;
 
         /* The machine's own filter, --system-call-filter= additions included. */
-        r = seccomp_program_build_machine(req->machine->syscall_allow, req->machine->syscall_deny, &machine,
-                                          &bad);
+        allow = strv_copy(req->machine->syscall_allow);
+        if ((req->machine->syscall_allow && !allow) ||
+            (req->machine->allow_nesting &&
+             (strv_extend(&allow, "@io-uring") < 0 || strv_extend(&allow, "@uffd") < 0)))
+                return log_oom();
+        r = seccomp_program_build_machine(allow, req->machine->syscall_deny, &machine, &bad);
         if (r >= 0)
-                r = seccomp_program_build_args(false, &args);
+                r = seccomp_program_build_args(req->machine->allow_nesting, &args);
         if (r < 0)
                 return log_error_errno(r, "cannot build the seccomp filter: %m");
 

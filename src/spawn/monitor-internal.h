@@ -24,8 +24,12 @@ typedef struct Machine {
         int cgroup_fd;
         int monitor_pidfd;
         int leader_pidfd;
-        pid_t netns_maker; /* the child making the network namespace, until it is done */
-        int netns_maker_fd;
+        pid_t ns_maker; /* the child making the user and network namespaces, until it is done */
+        int ns_maker_fd;
+        int userns_fd; /* the machine's user namespace, maps written */
+        uid_t uid_base;
+        uint32_t uid_count;
+        UserNsOwnership ownership; /* what was done about the tree's owners: map, chown or off */
         pid_t leader;
         char *cgroup;
         OverlayDirs *overlays;
@@ -49,6 +53,18 @@ int monitor_write_state(Machine *m);
 
 /* The event loop from the leader's start to its end; sets m->exit_status. */
 int monitor_run_event_loop(Machine *m);
+
+/* monitor-userns.c: the namespace maker, a child that makes the user namespace (when there is one)
+ * and the network namespace (with a private network) first thing, in parallel with everything else,
+ * so that the network namespace is the user namespace's. */
+int monitor_ns_maker_start(Machine *m);
+/* The user namespace from the maker, with the machine's UID range picked and written as its maps. */
+int monitor_userns_setup(Machine *m);
+/* The network namespace from the maker (fd), after which the maker ends. */
+int monitor_netns_take(Machine *m);
+void monitor_ns_maker_stop(Machine *m);
+/* Resolves --private-users-ownership= for the tree: map, chown (done here, once) or off. */
+int monitor_prepare_ownership(Machine *m);
 
 /* Ctrl-] hotkeys on an interactive console. */
 void monitor_hotkey(ConsoleHotkey key, void *userdata);

@@ -79,11 +79,8 @@ static void machine_done(Machine *m) {
         safe_close(m->cgroup_fd);
         safe_close(m->monitor_pidfd);
         safe_close(m->leader_pidfd);
-        if (m->netns_maker > 0) {
-                (void) kill(m->netns_maker, SIGKILL);
-                (void) wait_pid(m->netns_maker, NULL);
-        }
-        safe_close(m->netns_maker_fd);
+        monitor_ns_maker_stop(m);
+        safe_close(m->userns_fd);
         safe_close(m->notify_fd);
         init_info_done(&m->init);
         strv_free(m->payload.argv);
@@ -304,7 +301,12 @@ int monitor_write_state(Machine *m) {
                 .capabilities = m->payload.capabilities,
                 .syscall_allow = m->settings->syscall_allow,
                 .syscall_deny = m->settings->syscall_deny,
-                .no_new_privileges = m->settings->no_new_privileges,
+                .no_new_privileges = m->payload.no_new_privileges,
+                .allow_nesting = m->settings->allow_nesting,
+                .private_users = (char *) private_users_mode_to_string(m->settings->private_users),
+                .uid_base = m->uid_base,
+                .uid_count = m->userns_fd >= 0 ? m->uid_count : 0,
+                .ownership = (char *) userns_ownership_to_string(m->ownership),
                 .state = (char *) m->state,
                 .init = (char *) (m->settings->boot      ? init_kind_to_string(m->init.kind)
                                   : m->settings->as_pid1 ? "command"
@@ -329,13 +331,30 @@ int monitor_write_state(Machine *m) {
         return 0;
 }
 
+/* no_new_privs unless the user says: always for a command; when booting, only for busybox init, whose
+ * trees have no setuid helpers to break (su, sudo, passwd and login in a distribution need them). */
+static bool monitor_no_new_privileges(const Machine *m) {
+        const Settings *s = m->settings;
+
+        if (s->no_new_privileges >= 0)
+                return s->no_new_privileges;
+        return !s->boot || m->init.kind == INIT_BUSYBOX;
+}
+
 static int prepare_payload(Machine *m) {
         const Settings *s = m->settings;
         Payload *p = &m->payload;
         const char *bad = NULL;
         int r;
 
-        r = seccomp_program_build_machine(s->syscall_allow, s->syscall_deny, &p->seccomp, &bad);
+        _cleanup_strv_free_ char **allow = strv_copy(s->syscall_allow);
+
+        if (s->syscall_allow && !allow)
+                return log_oom();
+        /* --allow-nesting: what the default policy leaves out for being attack surface. */
+        if (s->allow_nesting && (strv_extend(&allow, "@io-uring") < 0 || strv_extend(&allow, "@uffd") < 0))
+                return log_oom();
+        r = seccomp_program_build_machine(allow, s->syscall_deny, &p->seccomp, &bad);
         if (r == -EINVAL && bad)
                 return log_error_errno(r,
                                        "--system-call-filter=: '%s' is neither a system call nor a group "
@@ -343,7 +362,7 @@ static int prepare_payload(Machine *m) {
                                        bad);
         if (r < 0)
                 return log_error_errno(r, "cannot build the seccomp filter: %m");
-        r = seccomp_program_build_args(false, &p->seccomp_args);
+        r = seccomp_program_build_args(s->allow_nesting, &p->seccomp_args);
         if (r < 0)
                 return log_error_errno(r, "cannot build the seccomp filter: %m");
 
@@ -369,6 +388,10 @@ static int prepare_payload(Machine *m) {
         p->capabilities = capability_machine_set(s);
         p->overlays = m->overlays;
         p->monitor_pidfd = m->monitor_pidfd;
+        p->userns_fd = m->userns_fd;
+        p->uid_base = m->uid_base;
+        p->idmap = m->ownership == OWNERSHIP_MAP;
+        p->no_new_privileges = monitor_no_new_privileges(m);
         p->term = p->console == CONSOLE_INTERACTIVE || p->console == CONSOLE_READ_ONLY
                           ? (getenv("TERM") ?: "vt220")
                           : "dumb";
@@ -388,57 +411,14 @@ static int create_cgroup(Machine *m) {
                                        "/sys/fs/cgroup/unified): berth needs one for the machine's cgroup");
         if (r < 0)
                 return log_error_errno(r, "cannot create the cgroup of machine '%s': %m", m->name);
+        /* systemd inside manages its own subtree: it must be the guest root's. */
+        if (m->userns_fd >= 0) {
+                r = cgroup_delegate(m->cgroup_fd, m->uid_base, m->uid_base);
+                if (r < 0)
+                        return log_error_errno(r, "cannot hand the cgroup '%s' to the machine's root: %m",
+                                               m->cgroup);
+        }
         return 0;
-}
-
-/* Making a network namespace is the costliest single kernel step of a start (~0.8 ms here), and the
- * process that asks for it pays. A short-lived child of the monitor makes it first thing, while the
- * monitor resolves the tree and the outer child builds the mounts; the inner child joins it. */
-static int netns_maker_start(Machine *m) {
-        int pair[2];
-        pid_t pid;
-
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-                return log_error_errno(errno, "cannot create a socket: %m");
-        pid = fork();
-        if (pid < 0) {
-                safe_close(pair[0]);
-                safe_close(pair[1]);
-                return log_error_errno(errno, "cannot fork: %m");
-        }
-        if (pid == 0) {
-                int fd = -EBADF, error = 0;
-
-                if (unshare(CLONE_NEWNET) < 0)
-                        error = errno;
-                else if ((fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
-                        error = errno;
-                (void) sync_send(pair[1], SYNC_NETNS, error, 0, NULL, fd);
-                _exit(error ? EXIT_FAILURE : EXIT_SUCCESS);
-        }
-        safe_close(pair[1]);
-        m->netns_maker = pid;
-        m->netns_maker_fd = pair[0];
-        return 0;
-}
-
-static int netns_maker_finish(Machine *m) {
-        SyncMsg msg;
-        int fd = -EBADF, r;
-
-        r = sync_recv(m->netns_maker_fd, &msg, &fd, false);
-        (void) wait_pid(m->netns_maker, NULL);
-        m->netns_maker = 0;
-        m->netns_maker_fd = safe_close(m->netns_maker_fd);
-        if (r > 0 && msg.error != 0) {
-                safe_close(fd);
-                return log_error_errno(msg.error, "cannot create a network namespace: %m");
-        }
-        if (r <= 0 || msg.type != SYNC_NETNS || fd < 0) {
-                safe_close(fd);
-                return log_error_errno(r < 0 ? r : EPROTO, "cannot create a network namespace: %m");
-        }
-        return fd;
 }
 
 static int start_payload(Machine *m) {
@@ -466,7 +446,7 @@ static int start_payload(Machine *m) {
          * child. A send that fails means the outer child is already gone; why it went is waiting on the
          * socket, so read on instead of reporting the send. */
         if (m->settings->network == NETWORK_PRIVATE) {
-                r = netns_maker_finish(m);
+                r = monitor_netns_take(m);
                 if (r < 0)
                         goto fail;
                 if (sync_send(m->sync_fd, SYNC_NETNS, 0, 0, NULL, r) < 0)
@@ -590,9 +570,10 @@ static int machine_reset_for_restart(Machine *m) {
                                                m->cgroup);
                 m->cgroup = mfree(m->cgroup);
         }
-        if (m->settings->network == NETWORK_PRIVATE)
-                return netns_maker_start(m);
-        return 0;
+        r = monitor_ns_maker_start(m);
+        if (r < 0)
+                return r;
+        return monitor_userns_setup(m);
 }
 
 int machine_run(const Settings *s, int *ret_status) {
@@ -604,7 +585,8 @@ int machine_run(const Settings *s, int *ret_status) {
                 .cgroup_fd = -EBADF,
                 .monitor_pidfd = -EBADF,
                 .leader_pidfd = -EBADF,
-                .netns_maker_fd = -EBADF,
+                .ns_maker_fd = -EBADF,
+                .userns_fd = -EBADF,
                 .notify_fd = -EBADF,
                 .exit_status = -1,
         };
@@ -623,11 +605,12 @@ int machine_run(const Settings *s, int *ret_status) {
         /* A reader that goes away must not kill the monitor halfway: writes just fail. */
         (void) signal(SIGPIPE, SIG_IGN);
 
-        if (s->network == NETWORK_PRIVATE) {
-                r = netns_maker_start(&m);
-                if (r < 0)
-                        return r;
-        }
+        if (s->private_users == PRIVATE_USERS_NO)
+                log_warning("Machine without a user namespace (--private-users=no): root in it is root on "
+                            "the host, and its mounts and masks are not locked against it.");
+        r = monitor_ns_maker_start(&m);
+        if (r < 0)
+                return r;
 
         r = resolve_tree(&m);
         if (r < 0)
@@ -636,6 +619,12 @@ int machine_run(const Settings *s, int *ret_status) {
         if (r < 0)
                 return r;
         r = take_name(&m);
+        if (r < 0)
+                return r;
+        r = monitor_userns_setup(&m);
+        if (r < 0)
+                return r;
+        r = monitor_prepare_ownership(&m);
         if (r < 0)
                 return r;
 

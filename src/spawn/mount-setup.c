@@ -16,6 +16,7 @@
 #include "mount-setup.h"
 #include "strv.h"
 #include "sync.h"
+#include "userns.h"
 
 /* What a machine must not see of the host through /proc and /sys: at least the union of what
  * systemd-nspawn, Docker/runc and podman hide (Docker added /proc/interrupts and the powercap tree in
@@ -35,6 +36,25 @@ const char *const sys_masked_dirs[] = {
 
 #define MS_LOCKDOWN (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
+/* With a user namespace, the file systems berth makes for the machine (/dev, /run, /tmp, --tmpfs=)
+ * belong to the guest's root; see mount_setup_set_owner(). */
+static bool owner_set = false;
+static uid_t owner_uid = 0;
+
+void mount_setup_set_owner(uid_t uid) {
+        owner_set = true;
+        owner_uid = uid;
+}
+
+/* "OPTS" with the owner's uid= and gid= in front (so the user's own uid=, gid= still win). */
+static const char *owned_options(const char *opts, char *buf, size_t size) {
+        if (!owner_set)
+                return opts;
+        snprintf(buf, size, "uid=%u,gid=%u%s%s", (unsigned) owner_uid, (unsigned) owner_uid,
+                 isempty(opts) ? "" : ",", opts ?: "");
+        return buf;
+}
+
 static int mount_on_fd(const char *what, int target_fd, const char *type, unsigned long flags,
                        const char *data) {
         char p[FD_PATH_MAX];
@@ -48,11 +68,26 @@ int mount_make_private(int sync_fd) {
         return 0;
 }
 
-int mount_bind_root(const char *root, int sync_fd, int *ret_root_fd) {
+int mount_bind_root(const char *root, int idmap_userns_fd, int sync_fd, int *ret_root_fd) {
         int fd;
 
-        /* pivot_root() wants a mount point: the tree bound onto itself, in our namespace only. */
-        if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
+        /* pivot_root() wants a mount point: the tree bound onto itself, in our namespace only; idmapped
+         * so that the tree's root-owned files are the guest root's. */
+        if (idmap_userns_fd >= 0) {
+                _cleanup_close_ int dir = -EBADF, tree = -EBADF;
+
+                dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (dir < 0)
+                        return sync_errorf(sync_fd, errno, "cannot open the tree '%s': %m", root);
+                tree = userns_clone_mount(dir, true, idmap_userns_fd);
+                if (tree < 0)
+                        return sync_errorf(sync_fd, tree,
+                                           "cannot make an idmapped mount of the tree '%s' (use "
+                                           "--private-users-ownership=chown): %m",
+                                           root);
+                if (syscall(SYS_move_mount, tree, "", AT_FDCWD, root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        return sync_errorf(sync_fd, errno, "cannot mount the tree '%s': %m", root);
+        } else if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return sync_errorf(sync_fd, errno, "cannot bind mount the tree '%s': %m", root);
         fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
@@ -71,12 +106,13 @@ static int make_mount_point(int root_fd, const char *path, bool directory, mode_
 static int mount_tmpfs_at(int root_fd, const char *path, unsigned long flags, const char *data,
                           int sync_fd) {
         _cleanup_close_ int mp = -EBADF;
+        char buf[SETTINGS_VALUE_MAX + 64];
         int r;
 
         mp = make_mount_point(root_fd, path, true, 0755, sync_fd);
         if (mp < 0)
                 return mp;
-        r = mount_on_fd("tmpfs", mp, "tmpfs", flags, data);
+        r = mount_on_fd("tmpfs", mp, "tmpfs", flags, owned_options(data, buf, sizeof(buf)));
         if (r < 0)
                 return sync_errorf(sync_fd, r, "cannot mount a tmpfs on '%s': %m", path);
         return 0;
@@ -146,6 +182,7 @@ int mount_setup_dev(int root_fd, bool console, int sync_fd, int *ret_console_mas
                 { "stderr", "/proc/self/fd/2" },
         };
         _cleanup_close_ int dev = -EBADF, pts = -EBADF, shm = -EBADF;
+        char opts[128], buf[256];
         int r;
 
         r = mount_tmpfs_at(root_fd, "/dev", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME,
@@ -172,15 +209,18 @@ int mount_setup_dev(int root_fd, bool console, int sync_fd, int *ret_console_mas
         pts = openat(dev, "pts", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (pts < 0)
                 return sync_errorf(sync_fd, errno, "cannot open /dev/pts: %m");
-        /* gid=5 is the tty group on every distribution that has one. */
-        r = mount_on_fd("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC,
-                        "newinstance,ptmxmode=0666,mode=0620,gid=5");
+        /* gid=5 is the tty group on every distribution that has one (the guest's 5, with a user
+         * namespace). */
+        snprintf(opts, sizeof(opts), "newinstance,ptmxmode=0666,mode=0620,gid=%u",
+                 (unsigned) (owner_set ? owner_uid + 5 : 5));
+        r = mount_on_fd("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC, opts);
         if (r < 0)
                 return sync_errorf(sync_fd, r, "cannot mount a new devpts instance on /dev/pts: %m");
         shm = openat(dev, "shm", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (shm < 0)
                 return sync_errorf(sync_fd, errno, "cannot open /dev/shm: %m");
-        r = mount_on_fd("tmpfs", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777");
+        r = mount_on_fd("tmpfs", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME,
+                        owned_options("mode=1777", buf, sizeof(buf)));
         if (r < 0)
                 return sync_errorf(sync_fd, r, "cannot mount a tmpfs on /dev/shm: %m");
 
@@ -287,7 +327,8 @@ static int open_mount_source(int root_fd, const char *path, bool in_tree, int fl
         return RET_NERRNO(open(path, O_PATH | O_CLOEXEC | flags));
 }
 
-static int mount_custom_bind(int root_fd, const CustomMount *m, int sync_fd) {
+static int mount_custom_bind(int root_fd, const CustomMount *m, int idmap_userns_fd, bool idmap_default,
+                             int sync_fd) {
         _cleanup_close_ int src = -EBADF, dst = -EBADF, tree = -EBADF;
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
         unsigned rec = m->recursive ? AT_RECURSIVE : 0;
@@ -304,11 +345,25 @@ static int mount_custom_bind(int root_fd, const CustomMount *m, int sync_fd) {
         if (dst < 0)
                 return dst;
 
-        /* The new mount API binds fd to fd, and makes an rbind read-only all the way down. */
-        tree = (int) syscall(SYS_open_tree, src, "",
-                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
+        /* The new mount API binds fd to fd, makes an rbind read-only all the way down, and maps owners:
+         * asked for with :idmap (an error where it cannot be), by default where the root is mapped and
+         * the source's file system can be. */
+        if (m->idmap > 0 && idmap_userns_fd < 0)
+                return sync_errorf(sync_fd, EINVAL, "bind mount '%s': idmap needs a user namespace: %m",
+                                   m->source);
+        tree = -EINVAL;
+        if (idmap_userns_fd >= 0 && (m->idmap > 0 || (m->idmap < 0 && idmap_default))) {
+                tree = userns_clone_mount(src, m->recursive, idmap_userns_fd);
+                if (tree < 0 && m->idmap > 0)
+                        return sync_errorf(sync_fd, tree,
+                                           "cannot make an idmapped mount of '%s' (its file system "
+                                           "may not support it; use :noidmap): %m",
+                                           m->source);
+        }
         if (tree < 0)
-                return sync_errorf(sync_fd, errno, "cannot clone the mount at '%s': %m", m->source);
+                tree = userns_clone_mount(src, m->recursive, -EBADF);
+        if (tree < 0)
+                return sync_errorf(sync_fd, tree, "cannot clone the mount at '%s': %m", m->source);
         if (m->read_only &&
             syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) < 0)
                 return sync_errorf(sync_fd, errno, "cannot make the bind mount of '%s' read-only: %m",
@@ -394,14 +449,15 @@ finish:
         return r;
 }
 
-int mount_setup_custom(int root_fd, const Settings *s, const OverlayDirs *overlays, int sync_fd) {
+int mount_setup_custom(int root_fd, const Settings *s, const OverlayDirs *overlays, int idmap_userns_fd,
+                       bool idmap_default, int sync_fd) {
         for (size_t i = 0; i < s->n_mounts; i++) {
                 const CustomMount *m = &s->mounts[i];
                 int r;
 
                 switch (m->type) {
                 case CUSTOM_MOUNT_BIND:
-                        r = mount_custom_bind(root_fd, m, sync_fd);
+                        r = mount_custom_bind(root_fd, m, idmap_userns_fd, idmap_default, sync_fd);
                         break;
                 case CUSTOM_MOUNT_TMPFS:
                         r = mount_tmpfs_at(root_fd, m->destination, MS_NOSUID | MS_NODEV, m->options,
@@ -502,17 +558,20 @@ int mount_setup_etc(int root_fd, const Settings *s, int sync_fd) {
         return 0;
 }
 
-int mount_root_read_only(int root_fd, int sync_fd) {
-        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
-
-        /* The inner child mounts /proc and /sys later: their mount points must exist before the root
-         * turns read-only. */
+int mount_prepare_api_dirs(int root_fd, int sync_fd) {
+        /* /proc and /sys are mounted later, by a process that is not the guest root's file owner and
+         * after the root may have turned read-only: their mount points are made now. */
         for (const char *const *d = STRV_MAKE("/proc", "/sys"); *d; d++) {
                 int fd = make_mount_point(root_fd, *d, true, 0555, sync_fd);
                 if (fd < 0)
                         return fd;
                 safe_close(fd);
         }
+        return 0;
+}
+
+int mount_root_read_only(int root_fd, int sync_fd) {
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
 
         if (syscall(SYS_mount_setattr, root_fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
                 return sync_errorf(sync_fd, errno, "cannot make the root read-only: %m");

@@ -8,17 +8,25 @@
 
 /* In the outer child (new mount namespace, host user namespace). */
 int mount_make_private(int sync_fd);
-int mount_bind_root(const char *root, int sync_fd, int *ret_root_fd);
+/* With a user namespace, what berth creates for the machine belongs to uid (the guest's root). */
+void mount_setup_set_owner(uid_t uid);
+/* idmap_userns_fd >= 0: the root is an idmapped mount through it. */
+int mount_bind_root(const char *root, int idmap_userns_fd, int sync_fd, int *ret_root_fd);
 int mount_setup_dev(int root_fd, bool console, int sync_fd, int *ret_console_master);
 int mount_setup_run(int root_fd, const char *uuid, bool boot, int sync_fd, int *ret_notify_fd);
 int mount_setup_tmp(int root_fd, int sync_fd);
-int mount_setup_custom(int root_fd, const Settings *s, const OverlayDirs *overlays, int sync_fd);
+/* Binds are idmapped through idmap_userns_fd (when >= 0) if they ask (:idmap) or, without either
+ * option, if idmap_default. */
+int mount_setup_custom(int root_fd, const Settings *s, const OverlayDirs *overlays, int idmap_userns_fd,
+                       bool idmap_default, int sync_fd);
+int mount_prepare_api_dirs(int root_fd, int sync_fd);
 /* /etc/resolv.conf and /etc/localtime per --resolv-conf= and --timezone=. */
 int mount_setup_etc(int root_fd, const Settings *s, int sync_fd);
 int mount_root_read_only(int root_fd, int sync_fd);
 
-/* In the inner child, which has the new PID, network, IPC and cgroup namespaces: procfs, sysfs, mqueue
- * and cgroup2 take their view from the mounting process. */
+/* In the mounter: a process of the host's user namespace that joined the machine's PID, network, IPC
+ * and cgroup namespaces, since procfs, sysfs, mqueue and cgroup2 take their view from the mounting
+ * process. Mounted from the host's user namespace, they are locked for the guest. */
 int mount_setup_proc(int root_fd, bool private_network, int sync_fd);
 int mount_setup_sys(int root_fd, bool cgroup_writable, int sync_fd);
 int mount_setup_mqueue(int root_fd, int sync_fd);

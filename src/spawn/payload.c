@@ -25,6 +25,7 @@
 #include "strv.h"
 #include "sync.h"
 #include "user.h"
+#include "userns.h"
 
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
 #define KEYCTL_JOIN_SESSION_KEYRING 1
@@ -228,41 +229,40 @@ static int monitor_alive(const Payload *p) {
 }
 
 /* The inner child: PID 1 of the machine. Its setup order (ARCHITECTURE.md):
- *   1. die with the monitor; hide from ptrace
- *   2. hostname, loopback, cgroup namespace
- *   3. /proc (masks, read-only parts), /sys (masks, cgroup2), /dev/mqueue
- *   4. pivot_root, detach the host's root
+ *   1. die with the monitor; hide from ptrace; become root of the user namespace
+ *   2. wait for the mounter: /proc, /sys and the pivot into the tree
+ *   3. a mount namespace of its own, owned by the user namespace: every mount is now locked
+ *   4. hostname, loopback
  *   5. new session and session keyring, console on stdio
  *   6. capability bounding set, no_new_privs where asked, seccomp
  *   7. report ready; then run the command as PID 1, or fork it and become its reaper */
-static _Noreturn void inner_child(const Payload *p, int root_fd, int netns_fd) {
+static _Noreturn void inner_child(const Payload *p, int go_fd) {
         const Settings *s = p->settings;
         int sync_fd = p->sync_fd, r;
         sigset_t mask;
         pid_t child;
+        char c;
 
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || !monitor_alive(p))
                 _exit(EXIT_FAILURE);
         umask(0022); /* what the command starts with, as after a login */
         (void) prctl(PR_SET_DUMPABLE, 0);
+        if (p->userns_fd >= 0 && userns_become_root() < 0)
+                fail(sync_fd, errno, "cannot become root of the machine's user namespace: %m");
+
+        /* EOF: the mounter failed and said why. */
+        if (read(go_fd, &c, 1) != 1)
+                _exit(EXIT_FAILURE);
+        safe_close(go_fd);
+        if (chdir("/") < 0)
+                fail(sync_fd, errno, "cannot change to the machine's root: %m");
+        if (p->userns_fd >= 0 && unshare(CLONE_NEWNS) < 0)
+                fail(sync_fd, errno, "cannot create the machine's own mount namespace: %m");
 
         if (sethostname(p->hostname, strlen(p->hostname)) < 0)
                 fail(sync_fd, errno, "cannot set the hostname '%s': %m", p->hostname);
-        if (netns_fd >= 0) {
-                if (setns(netns_fd, CLONE_NEWNET) < 0)
-                        fail(sync_fd, errno, "cannot join the machine's network namespace: %m");
-                safe_close(netns_fd);
-        }
         if (s->network == NETWORK_PRIVATE && loopback_up(sync_fd) < 0)
                 _exit(EXIT_FAILURE);
-        if (unshare(CLONE_NEWCGROUP) < 0)
-                fail(sync_fd, errno, "cannot create a cgroup namespace: %m");
-
-        if (mount_setup_proc(root_fd, s->network == NETWORK_PRIVATE, sync_fd) < 0 ||
-            mount_setup_sys(root_fd, s->boot, sync_fd) < 0 || mount_setup_mqueue(root_fd, sync_fd) < 0 ||
-            mount_pivot_root(root_fd, sync_fd) < 0)
-                _exit(EXIT_FAILURE);
-        safe_close(root_fd);
 
         if (setsid() < 0)
                 fail(sync_fd, errno, "cannot start a new session: %m");
@@ -279,7 +279,7 @@ static _Noreturn void inner_child(const Payload *p, int root_fd, int netns_fd) {
         r = capability_bounding_set_limit(p->capabilities);
         if (r < 0)
                 fail(sync_fd, r, "cannot limit the capability bounding set: %m");
-        if (s->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 fail(sync_fd, errno, "cannot set no_new_privs: %m");
         /* Seccomp goes last among the privileged steps: it may refuse calls the steps above need, and
          * it is installed while we still hold CAP_SYS_ADMIN, so no_new_privs stays the user's choice. */
@@ -330,6 +330,49 @@ static _Noreturn void inner_child(const Payload *p, int root_fd, int netns_fd) {
         reaper(child, &mask);
 }
 
+/* The mounter: forked by the outer child before it enters the machine's user namespace, so it stays in
+ * the host's. Once the inner child exists, it joins the machine's PID, network, IPC and cgroup
+ * namespaces and forks (a PID namespace only takes children); that child mounts /proc, /sys and
+ * /dev/mqueue, which take their view from it, then pivots the mount namespace into the tree. Every
+ * mount so far belongs to the host's user namespace, so once the inner child makes its own mount
+ * namespace, the kernel locks them all. Tells the inner child to go on through go_fd. */
+static _Noreturn void mounter(const Payload *p, int root_fd, int pid_fd, int go_fd) {
+        const Settings *s = p->settings;
+        int sync_fd = p->sync_fd, flags = CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWCGROUP, r;
+        _cleanup_close_ int leader = -EBADF;
+        pid_t pid, inner = 0;
+        siginfo_t si;
+
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || !monitor_alive(p))
+                _exit(EXIT_FAILURE);
+        if (loop_read(pid_fd, &inner, sizeof(inner)) != sizeof(inner) || inner <= 0)
+                _exit(EXIT_FAILURE); /* the outer child failed to clone, and said why */
+        leader = pidfd_open_pid(inner);
+        if (leader < 0)
+                fail(sync_fd, leader, "cannot open the machine's leader: %m");
+        if (s->network == NETWORK_PRIVATE)
+                flags |= CLONE_NEWNET;
+        if (setns(leader, flags) < 0)
+                fail(sync_fd, errno, "cannot join the machine's namespaces to mount /proc and /sys: %m");
+
+        pid = fork();
+        if (pid < 0)
+                fail(sync_fd, errno, "cannot fork in the machine's PID namespace: %m");
+        if (pid == 0) {
+                if (mount_setup_proc(root_fd, s->network == NETWORK_PRIVATE, sync_fd) < 0 ||
+                    mount_setup_sys(root_fd, s->boot, sync_fd) < 0 ||
+                    mount_setup_mqueue(root_fd, sync_fd) < 0 || mount_pivot_root(root_fd, sync_fd) < 0)
+                        _exit(EXIT_FAILURE);
+                _exit(EXIT_SUCCESS);
+        }
+        r = wait_pid(pid, &si);
+        if (r < 0 || exit_status_from_siginfo(&si) != 0)
+                _exit(EXIT_FAILURE);
+        if (loop_write(go_fd, "g", 1) < 0)
+                _exit(EXIT_FAILURE);
+        _exit(EXIT_SUCCESS);
+}
+
 static void receive_from_monitor(const Payload *p, int *ret_cgroup_fd, int *ret_netns_fd) {
         int cgroup_fd = -EBADF, netns_fd = -EBADF;
         bool want_netns = p->settings->network == NETWORK_PRIVATE;
@@ -356,29 +399,43 @@ static void receive_from_monitor(const Payload *p, int *ret_cgroup_fd, int *ret_
 
 _Noreturn void payload_outer_child(const Payload *p) {
         const Settings *s = p->settings;
-        int keep[] = { p->sync_fd, p->monitor_pidfd };
+        int keep[] = { p->sync_fd, p->monitor_pidfd, p->userns_fd };
         int sync_fd = p->sync_fd, root_fd = -EBADF, master = -EBADF, notify = -EBADF, cgroup_fd, netns_fd, r;
+        int pid_pipe[2], go_pipe[2];
         uint64_t flags;
-        pid_t inner;
+        pid_t inner, mounter_pid;
+        siginfo_t si;
 
         /* The outer child's steps:
-         *   1. drop inherited fds and the monitor's signal mask
-         *   2. private mount propagation, the root bound onto itself
+         *   1. drop inherited fds and the monitor's signal mask; with a user namespace, create files as
+         *      the guest's root
+         *   2. private mount propagation, the root bound onto itself (idmapped where asked)
          *   3. /dev (and the console), /run, /tmp, the user's mounts, read-only root where asked
          *   4. a time namespace where asked
-         *   5. the inner child, cloned into the other namespaces and straight into the machine's cgroup
-         * It stays in the host's user namespace throughout, so every mount made here is owned by it. */
+         *   5. the mounter (see above), still in the host's user namespace
+         *   6. the machine's network and user namespaces; the inner child, cloned into the other
+         *      namespaces and straight into the machine's cgroup
+         * Every mount made here is owned by the host's user namespace. */
         reset_signals();
         umask(0000); /* device nodes and directories get exactly the modes asked for */
-        if (close_all_fds_except(keep, ELEMENTSOF(keep)) < 0)
+        if (close_all_fds_except(keep, p->userns_fd >= 0 ? 3 : 2) < 0)
                 fail(sync_fd, errno, "cannot close inherited file descriptors: %m");
+        if (chdir("/") < 0)
+                fail(sync_fd, errno, "cannot change to the root directory: %m");
+        if (p->userns_fd >= 0) {
+                mount_setup_set_owner(p->uid_base);
+                r = userns_become_file_owner(p->uid_base, p->uid_base);
+                if (r < 0)
+                        fail(sync_fd, r, "cannot create files as the machine's root: %m");
+        }
 
-        if (mount_make_private(sync_fd) < 0 || mount_bind_root(p->root, sync_fd, &root_fd) < 0 ||
+        if (mount_make_private(sync_fd) < 0 ||
+            mount_bind_root(p->root, p->idmap ? p->userns_fd : -EBADF, sync_fd, &root_fd) < 0 ||
             mount_setup_dev(root_fd, p->console != CONSOLE_PIPE, sync_fd, &master) < 0 ||
             mount_setup_run(root_fd, p->uuid, s->boot, sync_fd, &notify) < 0 ||
             mount_setup_tmp(root_fd, sync_fd) < 0 ||
-            mount_setup_custom(root_fd, s, p->overlays, sync_fd) < 0 ||
-            mount_setup_etc(root_fd, s, sync_fd) < 0 ||
+            mount_setup_custom(root_fd, s, p->overlays, p->userns_fd, p->idmap, sync_fd) < 0 ||
+            mount_setup_etc(root_fd, s, sync_fd) < 0 || mount_prepare_api_dirs(root_fd, sync_fd) < 0 ||
             (s->read_only && mount_root_read_only(root_fd, sync_fd) < 0))
                 _exit(EXIT_FAILURE);
 
@@ -394,16 +451,46 @@ _Noreturn void payload_outer_child(const Payload *p) {
         }
         if (s->time_namespace && write_time_offsets(s, sync_fd) < 0)
                 _exit(EXIT_FAILURE);
+        /* Back to our own file owner: CLONE_INTO_CGROUP checks it against the cgroups' owners. */
+        if (p->userns_fd >= 0 && userns_become_file_owner(0, 0) < 0)
+                fail(sync_fd, EPERM, "cannot become the host's root again: %m");
+
+        if (pipe2(pid_pipe, O_CLOEXEC) < 0 || pipe2(go_pipe, O_CLOEXEC) < 0)
+                fail(sync_fd, errno, "cannot create a pipe: %m");
+        mounter_pid = fork();
+        if (mounter_pid < 0)
+                fail(sync_fd, errno, "cannot fork: %m");
+        if (mounter_pid == 0) {
+                safe_close(pid_pipe[1]);
+                safe_close(go_pipe[0]);
+                mounter(p, root_fd, pid_pipe[0], go_pipe[1]);
+        }
+        safe_close(pid_pipe[0]);
+        safe_close(go_pipe[1]);
 
         receive_from_monitor(p, &cgroup_fd, &netns_fd);
-        flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PARENT | CLONE_INTO_CGROUP;
+        if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) < 0)
+                fail(sync_fd, errno, "cannot join the machine's network namespace: %m");
+        safe_close(netns_fd);
+        if (p->userns_fd >= 0 && setns(p->userns_fd, CLONE_NEWUSER) < 0)
+                fail(sync_fd, errno, "cannot join the machine's user namespace: %m");
+
+        flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | CLONE_PARENT |
+                CLONE_INTO_CGROUP;
         inner = clone3_fork(flags, cgroup_fd, NULL);
         if (inner < 0)
                 fail(sync_fd, inner, "cannot create the machine's namespaces: %m");
         if (inner == 0) {
                 safe_close(cgroup_fd);
-                inner_child(p, root_fd, netns_fd);
+                safe_close(pid_pipe[1]);
+                inner_child(p, go_pipe[0]);
         }
+        safe_close(go_pipe[0]);
+        if (loop_write(pid_pipe[1], &inner, sizeof(inner)) < 0)
+                fail(sync_fd, errno, "cannot tell the mounter the machine's leader: %m");
+        safe_close(pid_pipe[1]);
         r = sync_send(sync_fd, SYNC_INNER_PID, 0, inner, NULL, -EBADF);
+        if (wait_pid(mounter_pid, &si) < 0 || exit_status_from_siginfo(&si) != 0)
+                r = -EPROTO;
         _exit(r < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
 }

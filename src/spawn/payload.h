@@ -27,8 +27,15 @@ typedef struct Payload {
         const char *term;      /* TERM for the command */
         char **argv;           /* what to exec: init and its arguments when booting; NULL: the command */
         char **extra_env;      /* container_host_*, NOTIFY_SOCKET, ... before the user's --setenv= */
+        bool no_new_privileges;
+        /* With a user namespace: the machine's, made by the monitor with its maps written. */
+        int userns_fd;
+        uid_t uid_base;
+        bool idmap; /* the root (and binds by default) are idmapped mounts through userns_fd */
 } Payload;
 
 /* The outer child: runs in a new mount namespace, still in the host's user namespace, builds the mount
- * tree and clones the inner child. Never returns. */
+ * tree, and clones the inner child into the machine's user namespace; a mounter it forks (still of the
+ * host's user namespace) then adds /proc and /sys from inside the machine's PID and network namespaces
+ * and pivots into the tree. Never returns. */
 _Noreturn void payload_outer_child(const Payload *p);

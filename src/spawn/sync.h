@@ -18,6 +18,7 @@ typedef enum SyncType {
         SYNC_NOTIFY,      /* outer → monitor: the bound /run/host/notify socket (fd) */
         SYNC_NETNS,       /* monitor → outer: the machine's network namespace (fd) */
         SYNC_CGROUP,      /* monitor → outer: the payload's cgroup (fd), for CLONE_INTO_CGROUP */
+        SYNC_USERNS,      /* namespace maker → monitor: the machine's user namespace (fd) */
 } SyncType;
 
 #define SYNC_TEXT_MAX 1024
