@@ -34,6 +34,21 @@ pid_t clone3_fork(uint64_t flags, int cgroup_fd, int *ret_pidfd) {
         return (pid_t) pid;
 }
 
+pid_t fork_with_pid(pid_t pid) {
+        struct clone_args args = {
+                .exit_signal = SIGCHLD,
+                .set_tid = (uint64_t) (uintptr_t) &pid,
+                .set_tid_size = 1,
+        };
+        long r = syscall(SYS_clone3, &args, sizeof(args));
+
+        if (r < 0 && (errno == EPERM || errno == EINVAL || errno == ENOSYS || errno == EEXIST))
+                r = fork(); /* no privilege over the PID namespace, or the number is taken */
+        if (r < 0)
+                return negative_errno();
+        return (pid_t) r;
+}
+
 int pidfd_open_pid(pid_t pid) {
         return RET_NERRNO(syscall(SYS_pidfd_open, pid, 0));
 }

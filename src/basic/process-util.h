@@ -9,6 +9,9 @@
 pid_t clone3_fork(uint64_t flags, int cgroup_fd, int *ret_pidfd);
 
 int pidfd_open_pid(pid_t pid);
+/* fork(), asking for this PID in the caller's PID namespace (clone3 set_tid, which needs
+ * CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN over it); a plain fork() where that cannot be had. */
+pid_t fork_with_pid(pid_t pid);
 int pidfd_signal(int pidfd, int sig);
 
 /* Field 22 of /proc/PID/stat: lets a recorded pid be told apart from a recycled one. */

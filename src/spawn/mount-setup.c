@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 #include "fd-util.h"
 #include "fs-util.h"
 #include "mount-setup.h"
+#include "path-util.h"
 #include "strv.h"
 #include "sync.h"
 #include "userns.h"
@@ -375,7 +377,58 @@ static int mount_custom_bind(int root_fd, const CustomMount *m, int idmap_userns
         return 0;
 }
 
-static int mount_custom_overlay(int root_fd, const CustomMount *m, const OverlayDirs *o, int sync_fd) {
+/* An idmapped clone of the directory fd (at path) as an overlay layer (overlayfs takes idmapped layers
+ * since Linux 5.19), so that its root-owned files are the guest root's; fd itself where that cannot be
+ * done. overlayfs wants its layers attached in the mounter's namespace: the clone goes over path itself,
+ * in our private mount namespace, which the pivot leaves behind. Takes fd. */
+static int idmapped_layer(int fd, const char *path, int idmap_userns_fd) {
+        _cleanup_close_ int m = -EBADF;
+        int again;
+
+        if (idmap_userns_fd < 0)
+                return fd;
+        m = userns_clone_mount(fd, false, idmap_userns_fd);
+        if (m < 0 || syscall(SYS_move_mount, m, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return fd;
+        again = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (again < 0)
+                return fd;
+        safe_close(fd);
+        return again;
+}
+
+/* Mounts overlayfs with options opts (key=value,...) on dst. */
+static int mount_overlay_fd(const char *opts, bool read_only, int dst) {
+        _cleanup_close_ int fs = -EBADF, mnt = -EBADF;
+        _cleanup_strv_free_ char **kv = NULL;
+        int r;
+
+        fs = (int) syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return -errno;
+        r = split_escaped(opts, ',', 8, &kv);
+        if (r < 0)
+                return r;
+        STRV_FOREACH (o, kv) {
+                char *eq = strchr(*o, '=');
+                if (!eq)
+                        return -EINVAL;
+                *eq = '\0';
+                if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, *o, eq + 1, 0) < 0)
+                        return -errno;
+        }
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return -errno;
+        mnt = (int) syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, read_only ? MOUNT_ATTR_RDONLY : 0);
+        if (mnt < 0)
+                return -errno;
+        if (syscall(SYS_move_mount, mnt, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return -errno;
+        return 0;
+}
+
+static int mount_custom_overlay(int root_fd, const CustomMount *m, const OverlayDirs *o, int idmap_userns_fd,
+                                int sync_fd) {
         _cleanup_close_ int upper = -EBADF, work = -EBADF, dst = -EBADF;
         int lowers[64];
         size_t n_lowers = 0, len = 0;
@@ -384,6 +437,9 @@ static int mount_custom_overlay(int root_fd, const CustomMount *m, const Overlay
         int r = 0;
 
         len = strlen(opts);
+        dst = make_mount_point(root_fd, m->destination, true, 0755, sync_fd);
+        if (dst < 0)
+                return dst;
         /* Paths go to overlayfs as /proc/self/fd/N: no escaping of ':' or ',' and no symlink games. The
          * kernel wants the topmost lower first; the user lists the lowest first, as nspawn does. */
         for (size_t i = strv_length(m->lower); i > 0; i--) {
@@ -391,6 +447,8 @@ static int mount_custom_overlay(int root_fd, const CustomMount *m, const Overlay
                 bool in_tree = l[0] == '+';
                 int fd = open_mount_source(root_fd, in_tree ? l + 1 : l, in_tree, O_DIRECTORY);
 
+                if (fd >= 0 && !in_tree)
+                        fd = idmapped_layer(fd, l, idmap_userns_fd);
                 if (fd < 0) {
                         r = sync_errorf(sync_fd, fd, "overlay lower directory '%s' cannot be opened: %m", l);
                         goto finish;
@@ -404,13 +462,17 @@ static int mount_custom_overlay(int root_fd, const CustomMount *m, const Overlay
                 if (o->temporary_upper) {
                         _cleanup_close_ int scratch = -EBADF;
 
-                        /* A throwaway upper: a tmpfs over the scratch dir, in our mount namespace only. */
-                        if (mount("tmpfs", o->work, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
+                        /* A throwaway upper: a tmpfs over the scratch dir, in our mount namespace only.
+                         * Owned by 0 on "disk", like the layers, when they are idmapped. */
+                        if (mount("tmpfs", o->work, "tmpfs", MS_NOSUID | MS_NODEV,
+                                  idmap_userns_fd >= 0 ? "mode=0755,uid=0,gid=0" : "mode=0755") < 0) {
                                 r = sync_errorf(sync_fd, errno,
                                                 "cannot mount a tmpfs for the overlay's upper dir: %m");
                                 goto finish;
                         }
                         scratch = open(o->work, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+                        if (scratch >= 0)
+                                scratch = idmapped_layer(scratch, o->work, idmap_userns_fd);
                         if (scratch < 0 || mkdirat(scratch, "upper", 0755) < 0 ||
                             mkdirat(scratch, "work", 0700) < 0) {
                                 r = sync_errorf(sync_fd, errno,
@@ -420,8 +482,22 @@ static int mount_custom_overlay(int root_fd, const CustomMount *m, const Overlay
                         upper = openat(scratch, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
                         work = openat(scratch, "work", O_PATH | O_DIRECTORY | O_CLOEXEC);
                 } else {
-                        upper = open(m->upper, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                        work = open(o->work, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                        /* upperdir and workdir must be on one mount: an idmapped clone of the
+                         * directory that holds both. */
+                        _cleanup_free_ char *parent = strdup(o->work);
+                        _cleanup_close_ int dir = -EBADF;
+                        char *slash = parent ? strrchr(parent, '/') : NULL;
+
+                        if (slash)
+                                *slash = '\0';
+                        dir = slash ? open(isempty(parent) ? "/" : parent, O_PATH | O_DIRECTORY | O_CLOEXEC)
+                                    : -EBADF;
+                        if (dir >= 0)
+                                dir = idmapped_layer(dir, isempty(parent) ? "/" : parent, idmap_userns_fd);
+                        upper = dir >= 0 ? openat(dir, path_basename(m->upper),
+                                                  O_PATH | O_DIRECTORY | O_CLOEXEC)
+                                         : -EBADF;
+                        work = dir >= 0 ? openat(dir, slash + 1, O_PATH | O_DIRECTORY | O_CLOEXEC) : -EBADF;
                 }
                 if (upper < 0 || work < 0) {
                         r = sync_errorf(sync_fd, errno, "overlay upper directory '%s' cannot be opened: %m",
@@ -435,12 +511,7 @@ static int mount_custom_overlay(int root_fd, const CustomMount *m, const Overlay
                 r = sync_errorf(sync_fd, E2BIG, "too many overlay layers for '%s': %m", m->destination);
                 goto finish;
         }
-        dst = make_mount_point(root_fd, m->destination, true, 0755, sync_fd);
-        if (dst < 0) {
-                r = dst;
-                goto finish;
-        }
-        r = mount_on_fd("overlay", dst, "overlay", m->read_only ? MS_RDONLY : 0, opts);
+        r = mount_overlay_fd(opts, m->read_only, dst);
         if (r < 0)
                 r = sync_errorf(sync_fd, r, "cannot mount the overlay on '%s': %m", m->destination);
 finish:
@@ -464,7 +535,8 @@ int mount_setup_custom(int root_fd, const Settings *s, const OverlayDirs *overla
                                            sync_fd);
                         break;
                 case CUSTOM_MOUNT_OVERLAY:
-                        r = mount_custom_overlay(root_fd, m, &overlays[i], sync_fd);
+                        r = mount_custom_overlay(root_fd, m, &overlays[i],
+                                                 idmap_default ? idmap_userns_fd : -EBADF, sync_fd);
                         break;
                 default:
                         r = sync_errorf(sync_fd, EINVAL, "unknown mount type: %m");

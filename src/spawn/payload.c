@@ -222,6 +222,17 @@ static _Noreturn void reaper(pid_t child, const sigset_t *mask) {
         }
 }
 
+/* Seccomp goes last among the privileged steps: it may refuse calls the steps before need, and it is
+ * installed while we still hold CAP_SYS_ADMIN, so no_new_privs stays the user's choice. */
+static void load_seccomp(const Payload *p, int sync_fd) {
+        int r = seccomp_program_load(&p->seccomp);
+
+        if (r >= 0)
+                r = seccomp_program_load(&p->seccomp_args);
+        if (r < 0)
+                fail(sync_fd, r, "cannot install the seccomp filter: %m");
+}
+
 static int monitor_alive(const Payload *p) {
         struct pollfd pfd = { .fd = p->monitor_pidfd, .events = POLLIN };
         /* A pidfd polls readable once its process has exited. */
@@ -281,18 +292,11 @@ static _Noreturn void inner_child(const Payload *p, int go_fd) {
                 fail(sync_fd, r, "cannot limit the capability bounding set: %m");
         if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 fail(sync_fd, errno, "cannot set no_new_privs: %m");
-        /* Seccomp goes last among the privileged steps: it may refuse calls the steps above need, and
-         * it is installed while we still hold CAP_SYS_ADMIN, so no_new_privs stays the user's choice. */
-        r = seccomp_program_load(&p->seccomp);
-        if (r >= 0)
-                r = seccomp_program_load(&p->seccomp_args);
-        if (r < 0)
-                fail(sync_fd, r, "cannot install the seccomp filter: %m");
-
-        if (sync_send(sync_fd, SYNC_READY, 0, 0, NULL, -EBADF) < 0)
-                _exit(EXIT_FAILURE);
 
         if (s->as_pid1 || s->boot) {
+                load_seccomp(p, sync_fd);
+                if (sync_send(sync_fd, SYNC_READY, 0, 0, NULL, -EBADF) < 0)
+                        _exit(EXIT_FAILURE);
                 if (p->console != CONSOLE_PIPE)
                         (void) ioctl(0, TIOCSCTTY, 0);
                 exec_command(p, sync_fd);
@@ -309,17 +313,25 @@ static _Noreturn void inner_child(const Payload *p, int go_fd) {
                 if (sigismember(&mask, sig))
                         (void) signal(sig, noop_handler);
 
-        child = fork();
+        /* Ready before the fork, so that a command that cannot be started is the command's failure
+         * (status 127), not the machine's. */
+        if (sync_send(sync_fd, SYNC_READY, 0, 0, NULL, -EBADF) < 0)
+                _exit(EXIT_FAILURE);
+        /* The command is PID 2, as documented, although the mounter took that number for a moment: the
+         * fork asks for it, before seccomp (which refuses clone3) is loaded. */
+        child = fork_with_pid(2);
         if (child < 0)
-                fail(sync_fd, errno, "cannot start the command: %m");
+                fail(sync_fd, child, "cannot start the command: %m");
         if (child == 0) {
                 reset_signals();
+                load_seccomp(p, sync_fd);
                 if (setsid() < 0)
                         fail(sync_fd, errno, "cannot start a new session: %m");
                 if (p->console != CONSOLE_PIPE)
                         (void) ioctl(0, TIOCSCTTY, 0);
                 exec_command(p, sync_fd);
         }
+        load_seccomp(p, sync_fd);
 
         /* The reaper needs no privileges and no channel to the monitor. Its command line is still the
          * monitor's, which names host paths (the tree, bind sources): show the machine a neutral one. */
