@@ -15,8 +15,10 @@ static void check(const char *s, bool ro) {
         FUZZ_ASSERT(m.type == CUSTOM_MOUNT_BIND);
         FUZZ_ASSERT(m.read_only == ro);
         FUZZ_ASSERT(m.source && path_is_normalized_absolute(m.source) && !string_has_cc(m.source));
-        FUZZ_ASSERT(m.destination && path_is_normalized_absolute(m.destination) && !string_has_cc(m.destination));
+        FUZZ_ASSERT(m.destination && path_is_normalized_absolute(m.destination) &&
+                    !string_has_cc(m.destination));
         FUZZ_ASSERT(!m.options && !m.lower && !m.upper);
+        FUZZ_ASSERT(m.idmap >= -1 && m.idmap <= 1);
         custom_mount_done(&m);
 }
 

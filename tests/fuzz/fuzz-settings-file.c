@@ -19,6 +19,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         /* Nothing in an untrusted file may grant privileges. */
                         FUZZ_ASSERT(st->capability_add == 0 && !st->syscall_allow);
                         FUZZ_ASSERT(st->network == NETWORK_PRIVATE);
+                        /* A block of its own is all it may ask for: no host IDs, no nesting, and
+                         * no_new_privs stays on or at its default. */
+                        FUZZ_ASSERT(st->private_users == PRIVATE_USERS_PICK);
+                        FUZZ_ASSERT(st->uid_shift == 0 && st->uid_range == 0);
+                        FUZZ_ASSERT(!st->allow_nesting);
+                        FUZZ_ASSERT(st->no_new_privileges != 0);
                         for (size_t i = 0; i < st->n_mounts; i++)
                                 FUZZ_ASSERT(st->mounts[i].type == CUSTOM_MOUNT_TMPFS);
                 }

@@ -42,6 +42,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 FUZZ_ASSERT(a.monitor <= 0 || a.monitor_starttime == b.monitor_starttime);
                 FUZZ_ASSERT(a.leader <= 0 || a.leader_starttime == b.leader_starttime);
                 FUZZ_ASSERT(strv_length(a.cleanup_paths) == strv_length(b.cleanup_paths));
+                FUZZ_ASSERT(a.no_new_privileges == b.no_new_privileges &&
+                            a.allow_nesting == b.allow_nesting);
+                /* The user namespace lines only mean something with a range; serialize drops them
+                 * otherwise and writes the defaults for missing names. */
+                FUZZ_ASSERT(a.uid_count == b.uid_count);
+                if (a.uid_count > 0) {
+                        FUZZ_ASSERT(a.uid_base == b.uid_base);
+                        FUZZ_ASSERT(str_eq(a.private_users ?: "pick", b.private_users));
+                        FUZZ_ASSERT(str_eq(a.ownership ?: "off", b.ownership));
+                } else
+                        FUZZ_ASSERT(!b.private_users && !b.ownership && b.uid_base == 0);
                 machine_state_done(&b);
                 free(text);
                 machine_state_done(&a);

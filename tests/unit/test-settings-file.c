@@ -82,12 +82,114 @@ int main(void) {
         ignored = NULL;
         settings_free(s);
 
+        /* The defaults a settings file starts from. */
+        s = settings_new();
+        CHECK_INT(s->private_users, ==, PRIVATE_USERS_PICK);
+        CHECK_INT(s->ownership, ==, OWNERSHIP_AUTO);
+        CHECK_INT(s->no_new_privileges, ==, -1);
+        CHECK(!s->allow_nesting);
+        settings_free(s);
+
+        /* User namespace keys, trusted: all apply. */
+        s = settings_new();
+        CHECK_INT(settings_file_apply(s,
+                                      "[Exec]\nPrivateUsers=identity\nAllowNesting=yes\n"
+                                      "[Files]\nPrivateUsersOwnership=chown\n",
+                                      true, &ignored, &line),
+                  ==, 0);
+        CHECK_INT(s->private_users, ==, PRIVATE_USERS_IDENTITY);
+        CHECK(s->allow_nesting);
+        CHECK_INT(s->ownership, ==, OWNERSHIP_CHOWN);
+        CHECK_UINT(strv_length(ignored), ==, 0);
+        strv_free(ignored);
+        ignored = NULL;
+        settings_free(s);
+
+        s = settings_new();
+        CHECK_INT(settings_file_apply(s, "[Exec]\nPrivateUsers=1342177280:65536\n", true, &ignored, &line),
+                  ==, 0);
+        CHECK_INT(s->private_users, ==, PRIVATE_USERS_FIXED);
+        CHECK_UINT(s->uid_shift, ==, 1342177280);
+        CHECK_UINT(s->uid_range, ==, 65536);
+        CHECK_UINT(strv_length(ignored), ==, 0);
+        strv_free(ignored);
+        ignored = NULL;
+        settings_free(s);
+
+        /* Untrusted: a block of its own may be asked for, and nesting turned off, nothing more. */
+        s = settings_new();
+        CHECK_INT(settings_file_apply(s, "[Exec]\nPrivateUsers=yes\n", false, &ignored, &line), ==, 0);
+        CHECK_INT(s->private_users, ==, PRIVATE_USERS_PICK);
+        CHECK_UINT(strv_length(ignored), ==, 0);
+        strv_free(ignored);
+        ignored = NULL;
+        settings_free(s);
+
+        s = settings_new();
+        CHECK_INT(settings_file_apply(s,
+                                      "[Exec]\nPrivateUsers=pick\nPrivateUsers=no\nPrivateUsers=identity\n"
+                                      "PrivateUsers=1342177280:65536\nAllowNesting=yes\n"
+                                      "[Files]\nPrivateUsersOwnership=map\n",
+                                      false, &ignored, &line),
+                  ==, 0);
+        CHECK_INT(s->private_users, ==, PRIVATE_USERS_PICK);
+        CHECK_UINT(s->uid_shift, ==, 0);
+        CHECK_UINT(s->uid_range, ==, 0);
+        CHECK(!s->allow_nesting);
+        CHECK_INT(s->ownership, ==, OWNERSHIP_MAP);
+        CHECK_UINT(strv_length(ignored), ==, 4);
+        CHECK_MSG(ignored && strstr(ignored[0], "Exec.PrivateUsers (line 3)"),
+                  "untrusted PrivateUsers=no is ignored and named");
+        CHECK_MSG(strv_length(ignored) >= 2 && strstr(ignored[1], "Exec.PrivateUsers (line 4)"),
+                  "untrusted PrivateUsers=identity is ignored and named");
+        CHECK_MSG(strv_length(ignored) >= 3 && strstr(ignored[2], "Exec.PrivateUsers (line 5)"),
+                  "untrusted PrivateUsers=UID:COUNT is ignored and named");
+        CHECK_MSG(strv_length(ignored) >= 4 && strstr(ignored[3], "Exec.AllowNesting (line 6)"),
+                  "untrusted AllowNesting=yes is ignored and named");
+        strv_free(ignored);
+        ignored = NULL;
+        settings_free(s);
+
+        /* Over settings that allowed nesting, an untrusted file may still turn it off (that takes
+         * nothing away from the host), while PrivateUsers=no stays ignored. */
+        s = settings_new();
+        s->allow_nesting = true;
+        CHECK_INT(
+                settings_file_apply(s, "[Exec]\nAllowNesting=no\nPrivateUsers=no\n", false, &ignored, &line),
+                ==, 0);
+        CHECK(!s->allow_nesting);
+        CHECK_INT(s->private_users, ==, PRIVATE_USERS_PICK);
+        CHECK_UINT(strv_length(ignored), ==, 1);
+        strv_free(ignored);
+        ignored = NULL;
+        settings_free(s);
+
         /* Bad values are errors with their line. */
         s = settings_new();
         CHECK_INT(settings_file_apply(s, "[Exec]\nHostname=a b\n", true, &ignored, &line), ==, -EINVAL);
         CHECK_UINT(line, ==, 2);
         CHECK_INT(settings_file_apply(s, "[Files]\nBind=relative\n", true, &ignored, &line), <, 0);
         CHECK_INT(settings_file_apply(s, "[Exec]\nBoot=perhaps\n", true, &ignored, &line), ==, -EINVAL);
+        line = 0;
+        CHECK_INT(settings_file_apply(s, "[Exec]\nBoot=yes\nPrivateUsers=bogus\n", true, &ignored, &line),
+                  ==, -EINVAL);
+        CHECK_UINT(line, ==, 3);
+        line = 0;
+        CHECK_INT(settings_file_apply(s, "[Exec]\nPrivateUsers=bogus\n", false, &ignored, &line), ==,
+                  -EINVAL);
+        CHECK_UINT(line, ==, 2);
+        line = 0;
+        CHECK_INT(settings_file_apply(s, "[Exec]\nPrivateUsers=5:0\n", true, &ignored, &line), ==, -EINVAL);
+        CHECK_UINT(line, ==, 2);
+        line = 0;
+        CHECK_INT(settings_file_apply(s, "[Files]\nReadOnly=no\nPrivateUsersOwnership=sideways\n", false,
+                                      &ignored, &line),
+                  ==, -EINVAL);
+        CHECK_UINT(line, ==, 3);
+        line = 0;
+        CHECK_INT(settings_file_apply(s, "[Exec]\nAllowNesting=sometimes\n", false, &ignored, &line), ==,
+                  -EINVAL);
+        CHECK_UINT(line, ==, 2);
         settings_free(s);
         return tap_finish();
 }

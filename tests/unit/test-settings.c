@@ -32,7 +32,8 @@ static char *long_path(size_t n) {
 
 /* ---- bind ---- */
 
-static void bind_ok(const char *in, bool ro, const char *source, bool in_tree, const char *dest, bool recursive) {
+static void bind_ok(const char *in, bool ro, const char *source, bool in_tree, const char *dest,
+                    bool recursive) {
         CustomMount m = {};
         int r = custom_mount_parse_bind(in, ro, &m);
 
@@ -44,9 +45,25 @@ static void bind_ok(const char *in, bool ro, const char *source, bool in_tree, c
         if (!CHECK_MSG(m.source && strcmp(m.source, source) == 0, "bind '%s': source is '%s'", in, source))
                 tap_diag("got source '%s'", m.source ?: "(null)");
         CHECK_MSG(m.source_in_tree == in_tree, "bind '%s': source_in_tree is %d", in, in_tree);
-        if (!CHECK_MSG(m.destination && strcmp(m.destination, dest) == 0, "bind '%s': destination is '%s'", in,
-                       dest))
+        if (!CHECK_MSG(m.destination && strcmp(m.destination, dest) == 0, "bind '%s': destination is '%s'",
+                       in, dest))
                 tap_diag("got destination '%s'", m.destination ?: "(null)");
+        CHECK_MSG(m.recursive == recursive, "bind '%s': recursive is %d", in, recursive);
+        CHECK_MSG(m.read_only == ro, "bind '%s': read_only is %d", in, ro);
+        custom_mount_done(&m);
+}
+
+/* idmap: 1 for "idmap", 0 for "noidmap", -1 when neither was given (the root's mapping decides). */
+static void bind_idmap_ok(const char *in, bool ro, int idmap, bool recursive) {
+        CustomMount m = {};
+        int r = custom_mount_parse_bind(in, ro, &m);
+
+        if (!CHECK_MSG(r == 0, "bind%s '%s' parses", ro ? "-ro" : "", in)) {
+                tap_diag("r = %d (%s)", r, strerror(-r));
+                return;
+        }
+        if (!CHECK_MSG(m.idmap == idmap, "bind '%s': idmap is %d", in, idmap))
+                tap_diag("got idmap %d", m.idmap);
         CHECK_MSG(m.recursive == recursive, "bind '%s': recursive is %d", in, recursive);
         CHECK_MSG(m.read_only == ro, "bind '%s': read_only is %d", in, ro);
         custom_mount_done(&m);
@@ -99,12 +116,117 @@ static void test_bind(void) {
         bind_fails("/src\x7f", "DEL in the source");
         bind_fails("/src:+/dst", "'+' on the destination");
 
+        /* idmap and noidmap combine with rbind/norbind in any order; the last of a pair wins. */
+        bind_idmap_ok("/src", false, -1, true);
+        bind_idmap_ok("/src:/dst", true, -1, true);
+        bind_idmap_ok("/src:/dst:norbind", false, -1, false);
+        bind_idmap_ok("/src:/dst:idmap", false, 1, true);
+        bind_idmap_ok("/src:/dst:noidmap", false, 0, true);
+        bind_idmap_ok("/src:/dst:idmap", true, 1, true);
+        bind_idmap_ok("/src::noidmap", false, 0, true);
+        bind_idmap_ok("/src:/dst:norbind,idmap", false, 1, false);
+        bind_idmap_ok("/src:/dst:idmap,norbind", false, 1, false);
+        bind_idmap_ok("/src:/dst:noidmap,norbind", true, 0, false);
+        bind_idmap_ok("/src:/dst:norbind,noidmap,rbind", false, 0, true);
+        bind_idmap_ok("/src:/dst:idmap,noidmap", false, 0, true);
+        bind_idmap_ok("/src:/dst:noidmap,idmap", false, 1, true);
+        bind_idmap_ok("/src:/dst:idmap,", false, 1, true);
+        bind_ok("/src:/dst:idmap", false, "/src", false, "/dst", true);
+        bind_fails("/src:/dst:IDMAP", "'IDMAP' in upper case");
+        bind_fails("/src:/dst:idmapped", "'idmapped'");
+        bind_fails("/src:/dst:idmap=1", "'idmap=1'");
+        bind_fails("/src:/dst:no-idmap", "'no-idmap'");
+        bind_fails("/src:/dst:idmap:norbind", "idmap and norbind as two fields");
+
         longest = long_path(4095);
         bind_ok(longest, false, longest, false, longest, true);
         too_long = long_path(4096);
         bind_fails(too_long, "a 4096-byte path");
         too_long_value = long_path(SETTINGS_VALUE_MAX + 1);
         bind_fails(too_long_value, "a value over SETTINGS_VALUE_MAX");
+}
+
+/* ---- private users ---- */
+
+#define SHIFT_UNSET ((uid_t) 0x5a5a5a5a)
+#define RANGE_UNSET UINT32_C(0xa5a5a5a5)
+
+static void private_users_ok(const char *in, PrivateUsersMode mode, uid_t shift, uint32_t range) {
+        PrivateUsersMode m = _PRIVATE_USERS_MODE_INVALID;
+        uid_t s = SHIFT_UNSET;
+        uint32_t n = RANGE_UNSET;
+        int r = private_users_parse(in, &m, &s, &n);
+
+        if (!CHECK_MSG(r == 0, "private users '%s' parses", in)) {
+                tap_diag("r = %d (%s)", r, strerror(-r));
+                return;
+        }
+        if (!CHECK_MSG(m == mode, "private users '%s' is %s", in, private_users_mode_to_string(mode)))
+                tap_diag("got mode %d (%s)", (int) m, private_users_mode_to_string(m) ?: "(null)");
+        if (mode != PRIVATE_USERS_FIXED)
+                return;
+        if (!CHECK_MSG(s == shift, "private users '%s': shift is %u", in, (unsigned) shift))
+                tap_diag("got %u", (unsigned) s);
+        if (!CHECK_MSG(n == range, "private users '%s': range is %" PRIu32, in, range))
+                tap_diag("got %" PRIu32, n);
+}
+
+/* Refused with -EINVAL, and the output parameters are left alone. */
+static void private_users_fails(const char *in, const char *why) {
+        PrivateUsersMode m = _PRIVATE_USERS_MODE_INVALID;
+        uid_t s = SHIFT_UNSET;
+        uint32_t n = RANGE_UNSET;
+        int r = private_users_parse(in, &m, &s, &n);
+
+        if (!CHECK_MSG(r == -EINVAL, "private users refuses %s with -EINVAL", why))
+                tap_diag("input '%s': r = %d, mode %d, shift %u, range %" PRIu32, in ?: "(null)", r, (int) m,
+                         (unsigned) s, n);
+        CHECK_MSG(m == _PRIVATE_USERS_MODE_INVALID && s == SHIFT_UNSET && n == RANGE_UNSET,
+                  "private users: refusing %s writes no output", why);
+}
+
+static void test_private_users(void) {
+        private_users_ok("pick", PRIVATE_USERS_PICK, 0, 0);
+        private_users_ok("yes", PRIVATE_USERS_PICK, 0, 0);
+        private_users_ok("1", PRIVATE_USERS_PICK, 0, 0);
+        private_users_ok("true", PRIVATE_USERS_PICK, 0, 0);
+        private_users_ok("no", PRIVATE_USERS_NO, 0, 0);
+        private_users_ok("0", PRIVATE_USERS_NO, 0, 0);
+        private_users_ok("false", PRIVATE_USERS_NO, 0, 0);
+        private_users_ok("identity", PRIVATE_USERS_IDENTITY, 0, 0);
+        private_users_ok("1342177280", PRIVATE_USERS_FIXED, 1342177280, UID_RANGE_DEFAULT_COUNT);
+        private_users_ok("524288:1000", PRIVATE_USERS_FIXED, 524288, 1000);
+        private_users_ok("0:65536", PRIVATE_USERS_FIXED, 0, 65536);
+        private_users_ok("2", PRIVATE_USERS_FIXED, 2, 65536); /* of the numbers only 0 and 1 are booleans */
+        /* The highest ranges that stop short of (uid_t) -1. */
+        private_users_ok("4294901759", PRIVATE_USERS_FIXED, 4294901759U, 65536);
+        private_users_ok("4294967294:1", PRIVATE_USERS_FIXED, 4294967294U, 1);
+        CHECK_UINT(UID_RANGE_DEFAULT_COUNT, ==, 65536);
+
+        private_users_fails(NULL, "NULL");
+        private_users_fails("", "the empty string");
+        private_users_fails(":", "a bare ':'");
+        private_users_fails("5:", "an empty count");
+        private_users_fails(":5", "an empty UID");
+        private_users_fails("5:0", "a count of 0");
+        private_users_fails("4294967295", "the UID (uid_t) -1");
+        private_users_fails("4294967295:1", "the UID (uid_t) -1 with a count of 1");
+        private_users_fails("4294901760:65536", "a range that reaches (uid_t) -1");
+        private_users_fails("4294901760", "a default range that reaches (uid_t) -1");
+        private_users_fails("4294967296", "a UID over 32 bits");
+        private_users_fails("1:4294967296", "a count over 32 bits");
+        private_users_fails("1:4294967295", "a count that overflows with its UID");
+        private_users_fails("-1", "a negative UID");
+        private_users_fails("5:-1", "a negative count");
+        private_users_fails("+5", "a '+' sign");
+        private_users_fails("0x100", "a hexadecimal UID");
+        private_users_fails("1:2:3", "three fields");
+        private_users_fails(" 5", "a leading space");
+        private_users_fails("5 ", "a trailing space after a UID");
+        private_users_fails("pick ", "a trailing space after 'pick'");
+        private_users_fails("fixed", "'fixed' (a mode name, not a value)");
+        private_users_fails("identity:5", "'identity' with a count");
+        private_users_fails("bogus", "an unknown word");
 }
 
 /* ---- tmpfs ---- */
@@ -118,10 +240,11 @@ static void tmpfs_ok(const char *in, const char *dest, const char *options) {
                 return;
         }
         CHECK_MSG(m.type == CUSTOM_MOUNT_TMPFS, "tmpfs '%s': type is tmpfs", in);
-        if (!CHECK_MSG(m.destination && strcmp(m.destination, dest) == 0, "tmpfs '%s': destination is '%s'", in,
-                       dest))
+        if (!CHECK_MSG(m.destination && strcmp(m.destination, dest) == 0, "tmpfs '%s': destination is '%s'",
+                       in, dest))
                 tap_diag("got '%s'", m.destination ?: "(null)");
-        if (!CHECK_MSG(m.options && strcmp(m.options, options) == 0, "tmpfs '%s': options are '%s'", in, options))
+        if (!CHECK_MSG(m.options && strcmp(m.options, options) == 0, "tmpfs '%s': options are '%s'", in,
+                       options))
                 tap_diag("got '%s'", m.options ?: "(null)");
         custom_mount_done(&m);
 }
@@ -160,7 +283,8 @@ static void test_tmpfs(void) {
 /* ---- overlay ---- */
 
 /* lowers: NULL-terminated; upper NULL when no upper dir is expected (read-only). */
-static void overlay_ok(const char *in, bool ro, const char *const *lowers, const char *upper, const char *dest) {
+static void overlay_ok(const char *in, bool ro, const char *const *lowers, const char *upper,
+                       const char *dest) {
         CustomMount m = {};
         int r = custom_mount_parse_overlay(in, ro, &m);
         bool same;
@@ -176,16 +300,17 @@ static void overlay_ok(const char *in, bool ro, const char *const *lowers, const
         for (size_t i = 0; same && lowers[i]; i++)
                 same = strcmp(m.lower[i], lowers[i]) == 0;
         if (!CHECK_MSG(same, "overlay%s '%s': lower dirs as expected", ro ? "-ro" : "", in)) {
-                STRV_FOREACH(l, m.lower)
+                STRV_FOREACH (l, m.lower)
                         tap_diag("got lower '%s'", *l);
         }
         if (upper) {
-                if (!CHECK_MSG(m.upper && strcmp(m.upper, upper) == 0, "overlay '%s': upper is '%s'", in, upper))
+                if (!CHECK_MSG(m.upper && strcmp(m.upper, upper) == 0, "overlay '%s': upper is '%s'", in,
+                               upper))
                         tap_diag("got upper '%s'", m.upper ?: "(null)");
         } else
                 CHECK_MSG(!m.upper, "overlay-ro '%s': no upper dir", in);
-        if (!CHECK_MSG(m.destination && strcmp(m.destination, dest) == 0, "overlay%s '%s': destination is '%s'",
-                       ro ? "-ro" : "", in, dest))
+        if (!CHECK_MSG(m.destination && strcmp(m.destination, dest) == 0,
+                       "overlay%s '%s': destination is '%s'", ro ? "-ro" : "", in, dest))
                 tap_diag("got destination '%s'", m.destination ?: "(null)");
         custom_mount_done(&m);
 }
@@ -204,17 +329,17 @@ static void test_overlay(void) {
         _cleanup_free_ char *many = NULL;
         char buf[65 * 3 + 1] = "";
 
-        overlay_ok("/a:/b:/c", false, (const char *const[]) { "/a", NULL }, "/b", "/c");
-        overlay_ok("/a:/b", false, (const char *const[]) { "/a", NULL }, "/b", "/b");
-        overlay_ok("/a::/c", false, (const char *const[]) { "/a", NULL }, "", "/c");
-        overlay_ok("/a1:/a2:/a3:/up:/dst", false, (const char *const[]) { "/a1", "/a2", "/a3", NULL }, "/up",
+        overlay_ok("/a:/b:/c", false, (const char *const[]){ "/a", NULL }, "/b", "/c");
+        overlay_ok("/a:/b", false, (const char *const[]){ "/a", NULL }, "/b", "/b");
+        overlay_ok("/a::/c", false, (const char *const[]){ "/a", NULL }, "", "/c");
+        overlay_ok("/a1:/a2:/a3:/up:/dst", false, (const char *const[]){ "/a1", "/a2", "/a3", NULL }, "/up",
                    "/dst");
-        overlay_ok("+/a:/b:/c", false, (const char *const[]) { "+/a", NULL }, "/b", "/c");
-        overlay_ok("/a\\:x:/b:/c", false, (const char *const[]) { "/a:x", NULL }, "/b", "/c");
+        overlay_ok("+/a:/b:/c", false, (const char *const[]){ "+/a", NULL }, "/b", "/c");
+        overlay_ok("/a\\:x:/b:/c", false, (const char *const[]){ "/a:x", NULL }, "/b", "/c");
 
-        overlay_ok("/a:/b:/c", true, (const char *const[]) { "/a", "/b", NULL }, NULL, "/c");
-        overlay_ok("/a:/b", true, (const char *const[]) { "/a", "/b", NULL }, NULL, "/b");
-        overlay_ok("/a:+/b:/c:/d", true, (const char *const[]) { "/a", "+/b", "/c", NULL }, NULL, "/d");
+        overlay_ok("/a:/b:/c", true, (const char *const[]){ "/a", "/b", NULL }, NULL, "/c");
+        overlay_ok("/a:/b", true, (const char *const[]){ "/a", "/b", NULL }, NULL, "/b");
+        overlay_ok("/a:+/b:/c:/d", true, (const char *const[]){ "/a", "+/b", "/c", NULL }, NULL, "/d");
 
         overlay_fails("", false, "the empty string");
         overlay_fails("/a", false, "a single path");
@@ -317,7 +442,7 @@ static void filter_ok(const char *in, bool deny, const char *const *names) {
         for (size_t i = 0; same && names[i]; i++)
                 same = strcmp(got[i], names[i]) == 0;
         if (!CHECK_MSG(same, "filter '%s': names as expected", in))
-                STRV_FOREACH(n, got)
+                STRV_FOREACH (n, got)
                         tap_diag("got '%s'", *n);
 }
 
@@ -333,14 +458,14 @@ static void test_syscall_filter(void) {
         char buf[600 * 2 + 1] = "";
         _cleanup_free_ char *long_name = repeat('a', 65), *longest_name = repeat('a', 64);
 
-        filter_ok("read", false, (const char *const[]) { "read", NULL });
-        filter_ok("read write @mount", false, (const char *const[]) { "read", "write", "@mount", NULL });
-        filter_ok("~keyctl @swap", true, (const char *const[]) { "keyctl", "@swap", NULL });
-        filter_ok("  read   write ", false, (const char *const[]) { "read", "write", NULL });
+        filter_ok("read", false, (const char *const[]){ "read", NULL });
+        filter_ok("read write @mount", false, (const char *const[]){ "read", "write", "@mount", NULL });
+        filter_ok("~keyctl @swap", true, (const char *const[]){ "keyctl", "@swap", NULL });
+        filter_ok("  read   write ", false, (const char *const[]){ "read", "write", NULL });
         filter_ok("@file-system _llseek rt_sigreturn", false,
-                  (const char *const[]) { "@file-system", "_llseek", "rt_sigreturn", NULL });
-        filter_ok("~@io-uring", true, (const char *const[]) { "@io-uring", NULL });
-        filter_ok(longest_name, false, (const char *const[]) { longest_name, NULL });
+                  (const char *const[]){ "@file-system", "_llseek", "rt_sigreturn", NULL });
+        filter_ok("~@io-uring", true, (const char *const[]){ "@io-uring", NULL });
+        filter_ok(longest_name, false, (const char *const[]){ longest_name, NULL });
 
         filter_fails("", "the empty string");
         filter_fails("~", "a bare '~'");
@@ -366,16 +491,59 @@ static void test_syscall_filter(void) {
 static void test_enums(void) {
         for (int i = 0; i < _CONSOLE_MODE_MAX; i++) {
                 const char *s = console_mode_to_string((ConsoleMode) i);
-                CHECK_MSG(s && console_mode_from_string(s) == (ConsoleMode) i, "console mode %d round trips (%s)",
-                          i, s ?: "(null)");
+                CHECK_MSG(s && console_mode_from_string(s) == (ConsoleMode) i,
+                          "console mode %d round trips (%s)", i, s ?: "(null)");
         }
         for (int i = 0; i < _NETWORK_MODE_MAX; i++) {
                 const char *s = network_mode_to_string((NetworkMode) i);
-                CHECK_MSG(s && network_mode_from_string(s) == (NetworkMode) i, "network mode %d round trips (%s)",
-                          i, s ?: "(null)");
+                CHECK_MSG(s && network_mode_from_string(s) == (NetworkMode) i,
+                          "network mode %d round trips (%s)", i, s ?: "(null)");
         }
         for (int i = 0; i < _CUSTOM_MOUNT_TYPE_MAX; i++)
-                CHECK_MSG(custom_mount_type_to_string((CustomMountType) i), "custom mount type %d has a name", i);
+                CHECK_MSG(custom_mount_type_to_string((CustomMountType) i),
+                          "custom mount type %d has a name", i);
+
+        /* PrivateUsersMode has no from_string: its names are what private_users_parse() takes back,
+         * except "fixed", which only ever names a mode that came with numbers. */
+        for (int i = 0; i < _PRIVATE_USERS_MODE_MAX; i++) {
+                const char *s = private_users_mode_to_string((PrivateUsersMode) i);
+                PrivateUsersMode m = _PRIVATE_USERS_MODE_INVALID;
+                uid_t shift = 0;
+                uint32_t range = 0;
+                int r;
+
+                if (!CHECK_MSG(s, "private users mode %d has a name", i))
+                        continue;
+                r = private_users_parse(s, &m, &shift, &range);
+                if (i == PRIVATE_USERS_FIXED)
+                        CHECK_MSG(r == -EINVAL, "private users mode name '%s' is not a value", s);
+                else
+                        CHECK_MSG(r == 0 && m == (PrivateUsersMode) i,
+                                  "private users mode %d round trips (%s)", i, s);
+        }
+        for (int i = 0; i < _OWNERSHIP_MAX; i++) {
+                const char *s = userns_ownership_to_string((UserNsOwnership) i);
+                CHECK_MSG(s && userns_ownership_from_string(s) == (UserNsOwnership) i,
+                          "ownership %d round trips (%s)", i, s ?: "(null)");
+        }
+        CHECK_STR(private_users_mode_to_string(PRIVATE_USERS_PICK), "pick");
+        CHECK_STR(private_users_mode_to_string(PRIVATE_USERS_NO), "no");
+        CHECK_STR(private_users_mode_to_string(PRIVATE_USERS_IDENTITY), "identity");
+        CHECK_STR(private_users_mode_to_string(PRIVATE_USERS_FIXED), "fixed");
+        CHECK_STR(private_users_mode_to_string(_PRIVATE_USERS_MODE_MAX), NULL);
+        CHECK_STR(private_users_mode_to_string(_PRIVATE_USERS_MODE_INVALID), NULL);
+        CHECK_STR(userns_ownership_to_string(OWNERSHIP_AUTO), "auto");
+        CHECK_STR(userns_ownership_to_string(OWNERSHIP_MAP), "map");
+        CHECK_STR(userns_ownership_to_string(OWNERSHIP_CHOWN), "chown");
+        CHECK_STR(userns_ownership_to_string(OWNERSHIP_OFF), "off");
+        CHECK_STR(userns_ownership_to_string(_OWNERSHIP_MAX), NULL);
+        CHECK_STR(userns_ownership_to_string(_OWNERSHIP_INVALID), NULL);
+        CHECK_INT(userns_ownership_from_string("chown"), ==, OWNERSHIP_CHOWN);
+        CHECK_INT(userns_ownership_from_string("sideways"), ==, -EINVAL);
+        CHECK_INT(userns_ownership_from_string("Map"), ==, -EINVAL);
+        CHECK_INT(userns_ownership_from_string("map "), ==, -EINVAL);
+        CHECK_INT(userns_ownership_from_string(""), ==, -EINVAL);
+        CHECK_INT(userns_ownership_from_string(NULL), ==, -EINVAL);
 
         CHECK_STR(console_mode_to_string(CONSOLE_INTERACTIVE), "interactive");
         CHECK_STR(console_mode_to_string(CONSOLE_READ_ONLY), "read-only");
@@ -505,6 +673,7 @@ static void test_capabilities(void) {
 
 int main(void) {
         test_bind();
+        test_private_users();
         test_tmpfs();
         test_overlay();
         test_time_offset();

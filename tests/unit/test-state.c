@@ -43,16 +43,18 @@ static bool str_equal(const char *a, const char *b) {
 
 static bool state_equal(const MachineState *a, const MachineState *b) {
         return str_equal(a->name, b->name) && str_equal(a->class, b->class) && str_equal(a->root, b->root) &&
-                str_equal(a->uuid, b->uuid) && str_equal(a->cgroup, b->cgroup) && a->leader == b->leader &&
-                a->leader_starttime == b->leader_starttime && a->monitor == b->monitor &&
-                a->monitor_starttime == b->monitor_starttime && a->since_usec == b->since_usec &&
-                strv_equal(a->cleanup_paths, b->cleanup_paths);
+               str_equal(a->uuid, b->uuid) && str_equal(a->cgroup, b->cgroup) && a->leader == b->leader &&
+               a->leader_starttime == b->leader_starttime && a->monitor == b->monitor &&
+               a->monitor_starttime == b->monitor_starttime && a->since_usec == b->since_usec &&
+               a->allow_nesting == b->allow_nesting && str_equal(a->private_users, b->private_users) &&
+               a->uid_base == b->uid_base && a->uid_count == b->uid_count &&
+               str_equal(a->ownership, b->ownership) && strv_equal(a->cleanup_paths, b->cleanup_paths);
 }
 
 static MachineState sample(void) {
         static char *cleanup[] = { (char *) "/var/tmp/berth-ovl-1", (char *) "/var/tmp/berth-ovl-2", NULL };
 
-        return (MachineState) {
+        return (MachineState){
                 .name = (char *) "web-1",
                 .class = (char *) "container",
                 .root = (char *) "/var/lib/machines/web = root", /* '=' in a value is fine */
@@ -63,6 +65,11 @@ static MachineState sample(void) {
                 .monitor = 4241,
                 .monitor_starttime = 123456700,
                 .since_usec = UINT64_C(1700000000000000),
+                .allow_nesting = true,
+                .private_users = (char *) "fixed",
+                .uid_base = 1342177280,
+                .uid_count = 65536,
+                .ownership = (char *) "map",
                 .cleanup_paths = cleanup,
         };
 }
@@ -79,6 +86,11 @@ static void test_round_trip(void) {
         CHECK(strstr(text, "NAME=web-1\n"));
         CHECK(strstr(text, "LEADER=4242\n"));
         CHECK(strstr(text, "CLEANUP=/var/tmp/berth-ovl-2\n"));
+        CHECK(strstr(text, "ALLOW_NESTING=1\n"));
+        CHECK(strstr(text, "PRIVATE_USERS=fixed\n"));
+        CHECK(strstr(text, "UID_BASE=1342177280\n"));
+        CHECK(strstr(text, "UID_COUNT=65536\n"));
+        CHECK(strstr(text, "OWNERSHIP=map\n"));
         r = machine_state_parse(text, &out);
         CHECK_INT(r, ==, 0);
         CHECK_MSG(r == 0 && state_equal(&in, &out), "serialize then parse gives the same state");
@@ -86,7 +98,7 @@ static void test_round_trip(void) {
         CHECK_MSG(!out.name && !out.cleanup_paths, "machine_state_done() resets the struct");
 
         /* Minimal: only what a monitor always has. A NULL class is written as "container". */
-        in = (MachineState) { .name = (char *) "m", .monitor = 1 };
+        in = (MachineState){ .name = (char *) "m", .monitor = 1 };
         free(text);
         text = NULL;
         r = machine_state_serialize(&in, &text);
@@ -98,6 +110,63 @@ static void test_round_trip(void) {
         CHECK_INT(out.leader, ==, 0);
         CHECK_INT(out.monitor, ==, 1);
         CHECK(!out.root && !out.uuid && !out.cgroup && !out.cleanup_paths);
+        machine_state_done(&out);
+}
+
+/* The user namespace lines go together and only with a range; nesting has a line of its own. */
+static void test_userns_fields(void) {
+        MachineState in = { .name = (char *) "m", .monitor = 1 }, out = {};
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        /* Without a range nothing about the user namespace is written, whatever else is set. */
+        in.private_users = (char *) "identity";
+        in.uid_base = 4242;
+        in.ownership = (char *) "chown";
+        r = machine_state_serialize(&in, &text);
+        CHECK_INT(r, ==, 0);
+        CHECK_MSG(text && !strstr(text, "PRIVATE_USERS=") && !strstr(text, "UID_BASE=") &&
+                          !strstr(text, "UID_COUNT=") && !strstr(text, "OWNERSHIP="),
+                  "no user namespace lines while uid_count is 0");
+        CHECK_MSG(text && !strstr(text, "ALLOW_NESTING="), "no ALLOW_NESTING line while nesting is off");
+        r = text ? machine_state_parse(text, &out) : -1;
+        CHECK_INT(r, ==, 0);
+        CHECK(!out.private_users && !out.ownership && !out.allow_nesting);
+        CHECK_UINT(out.uid_base, ==, 0);
+        CHECK_UINT(out.uid_count, ==, 0);
+        machine_state_done(&out);
+
+        /* A range without names writes the defaults, and nesting is independent of the range. */
+        in = (MachineState){
+                .name = (char *) "m", .monitor = 1, .uid_base = 0, .uid_count = 1, .allow_nesting = true
+        };
+        free(text);
+        text = NULL;
+        r = machine_state_serialize(&in, &text);
+        CHECK_INT(r, ==, 0);
+        CHECK(text && strstr(text, "PRIVATE_USERS=pick\n"));
+        CHECK(text && strstr(text, "UID_BASE=0\n"));
+        CHECK(text && strstr(text, "UID_COUNT=1\n"));
+        CHECK(text && strstr(text, "OWNERSHIP=off\n"));
+        CHECK(text && strstr(text, "ALLOW_NESTING=1\n"));
+        r = text ? machine_state_parse(text, &out) : -1;
+        CHECK_INT(r, ==, 0);
+        CHECK_STR(out.private_users, "pick");
+        CHECK_STR(out.ownership, "off");
+        CHECK_UINT(out.uid_base, ==, 0);
+        CHECK_UINT(out.uid_count, ==, 1);
+        CHECK(out.allow_nesting);
+        machine_state_done(&out);
+
+        /* The highest range that stops short of (uid_t) -1. */
+        r = machine_state_parse("NAME=x\nPRIVATE_USERS=fixed\nUID_BASE=4294901759\nUID_COUNT=65536\n"
+                                "OWNERSHIP=chown\n",
+                                &out);
+        CHECK_INT(r, ==, 0);
+        CHECK_UINT(out.uid_base, ==, UINT32_C(4294901759));
+        CHECK_UINT(out.uid_count, ==, 65536);
+        CHECK_STR(out.private_users, "fixed");
+        CHECK_STR(out.ownership, "chown");
         machine_state_done(&out);
 }
 
@@ -144,9 +213,10 @@ static void test_serialize_size(void) {
         s.cleanup_paths = paths;
         r = machine_state_serialize(&s, &text);
         q = r < 0 ? 0 : machine_state_parse(text, &out);
-        if (!CHECK_MSG(q == 0, "serialize refuses a state that parse would refuse (here: over the size limit)"))
-                tap_diag("serialize gave %zu bytes (MACHINE_STATE_SIZE_MAX is %u), parse gave %d", strlen(text),
-                         MACHINE_STATE_SIZE_MAX, q);
+        if (!CHECK_MSG(q == 0,
+                       "serialize refuses a state that parse would refuse (here: over the size limit)"))
+                tap_diag("serialize gave %zu bytes (MACHINE_STATE_SIZE_MAX is %u), parse gave %d",
+                         strlen(text), MACHINE_STATE_SIZE_MAX, q);
         machine_state_done(&out);
 }
 
@@ -194,7 +264,8 @@ static void test_parse(void) {
         parse_fails("NAME=x\nCGROUP=/a\nCGROUP=/a\n", -EBADMSG, "a duplicate CGROUP");
         parse_fails("NAME=x\nLEADER=10\nLEADER=20\n", -EBADMSG, "a duplicate LEADER");
         parse_fails("NAME=x\nMONITOR=10\nMONITOR=20\n", -EBADMSG, "a duplicate MONITOR");
-        parse_fails("NAME=x\nLEADER_STARTTIME=1\nLEADER_STARTTIME=2\n", -EBADMSG, "a duplicate LEADER_STARTTIME");
+        parse_fails("NAME=x\nLEADER_STARTTIME=1\nLEADER_STARTTIME=2\n", -EBADMSG,
+                    "a duplicate LEADER_STARTTIME");
         parse_fails("NAME=../etc\n", -EBADMSG, "an invalid NAME");
         parse_fails("NAME=\n", -EBADMSG, "an empty NAME");
         parse_fails("NAME=x\nLEADER=abc\n", -EBADMSG, "a non-numeric LEADER");
@@ -208,6 +279,20 @@ static void test_parse(void) {
         parse_fails("NAME=x\nCGROUP=/a/../b\n", -EBADMSG, "'..' in CGROUP");
         parse_fails("NAME=x\nCLEANUP=tmp/x\n", -EBADMSG, "a relative CLEANUP");
         parse_fails("NAME=x\njunk\n", -EBADMSG, "a line without '='");
+        parse_fails("NAME=x\nUID_BASE=1\nUID_BASE=1\n", -EBADMSG, "a duplicate UID_BASE");
+        parse_fails("NAME=x\nUID_BASE=1\nUID_COUNT=65536\nUID_BASE=2\n", -EBADMSG,
+                    "a duplicate UID_BASE after UID_COUNT");
+        parse_fails("NAME=x\nUID_COUNT=1\nUID_COUNT=2\n", -EBADMSG, "a duplicate UID_COUNT");
+        parse_fails("NAME=x\nPRIVATE_USERS=pick\nPRIVATE_USERS=no\n", -EBADMSG, "a duplicate PRIVATE_USERS");
+        parse_fails("NAME=x\nOWNERSHIP=map\nOWNERSHIP=off\n", -EBADMSG, "a duplicate OWNERSHIP");
+        parse_fails("NAME=x\nALLOW_NESTING=1\nALLOW_NESTING=1\n", -EBADMSG, "a duplicate ALLOW_NESTING");
+        parse_fails("NAME=x\nALLOW_NESTING=yes\n", -EBADMSG, "ALLOW_NESTING other than 1");
+        parse_fails("NAME=x\nUID_BASE=abc\n", -EBADMSG, "a non-numeric UID_BASE");
+        parse_fails("NAME=x\nUID_BASE=\n", -EBADMSG, "an empty UID_BASE");
+        parse_fails("NAME=x\nUID_BASE=-1\n", -EBADMSG, "a negative UID_BASE");
+        parse_fails("NAME=x\nUID_BASE=0x10000\n", -EBADMSG, "a hexadecimal UID_BASE");
+        parse_fails("NAME=x\nUID_BASE=4294967296\n", -EBADMSG, "a UID_BASE over 32 bits");
+        parse_fails("NAME=x\nUID_COUNT=65536x\n", -EBADMSG, "trailing garbage in UID_COUNT");
 
         /* A line may be up to PATH_MAX_BERTH + 63 bytes. */
         long_root = repeat('r', 4096);
@@ -324,7 +409,8 @@ static void test_files(const char *dir) {
         strv_free(names);
         names = NULL;
         CHECK_INT(machine_state_list(dir, &names), ==, 0);
-        CHECK_MSG(strv_length(names) == 3 && !strv_contains(names, "web-1"), "removed machine is not listed");
+        CHECK_MSG(strv_length(names) == 3 && !strv_contains(names, "web-1"),
+                  "removed machine is not listed");
 
         /* Cleanup for the lock test and rmdir. */
         (void) machine_state_remove(dir, "alpha");
@@ -407,6 +493,7 @@ int main(void) {
         char sub[sizeof(dir) + 16];
 
         test_round_trip();
+        test_userns_fields();
         test_round_trip_of_parsed();
         test_serialize_size();
         test_parse();
