@@ -313,16 +313,17 @@ copy_tree() {
         echo "$d"
 }
 
-# The probe helper (probe.c), built once per source version into the cache. Prints its path, or
-# nothing when there is no C compiler or no static libc.
+# probe_path [SOURCE]: a static helper built from SOURCE (default: probe.c here), once per source
+# version, into the cache. Prints its path, or nothing when there is no C compiler or no static libc.
 probe_path() {
-        local sum out
-        sum=$(sha256sum "$INTEG_DIR/probe.c" | cut -c1-16)
-        out="$CACHE/probe-$sum"
+        local src=${1:-$INTEG_DIR/probe.c} sum out
+        sum=$(sha256sum "$src" | cut -c1-16)
+        out="$CACHE/$(basename "$src" .c)-$sum"
         if [ ! -x "$out" ]; then
                 command -v cc >/dev/null 2>&1 || return 0
-                cc -static -O2 -o "$out.tmp.$$" "$INTEG_DIR/probe.c" 2>"$TEST_TMP/.cc-err" || {
-                        diag "cannot build the probe: $(cat "$TEST_TMP/.cc-err")"
+                cc -static -O2 -o "$out.tmp.$$" "$src" 2>"$TEST_TMP/.cc-err" || {
+                        # stderr: the caller reads the path from stdout
+                        diag "cannot build $src: $(cat "$TEST_TMP/.cc-err")" >&2
                         rm -f "$out.tmp.$$"
                         return 0
                 }
