@@ -254,12 +254,13 @@ static _Noreturn void inner_child(const Payload *p, int go_fd) {
         pid_t child;
         char c;
 
+        /* Root of the user namespace first: a change of credentials clears the parent-death signal. */
+        if (p->userns_fd >= 0 && userns_become_root() < 0)
+                fail(sync_fd, errno, "cannot become root of the machine's user namespace: %m");
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || !monitor_alive(p))
                 _exit(EXIT_FAILURE);
         umask(0022); /* what the command starts with, as after a login */
         (void) prctl(PR_SET_DUMPABLE, 0);
-        if (p->userns_fd >= 0 && userns_become_root() < 0)
-                fail(sync_fd, errno, "cannot become root of the machine's user namespace: %m");
 
         /* EOF: the mounter failed and said why. */
         if (read(go_fd, &c, 1) != 1)

@@ -6,7 +6,8 @@
 #include "machine-name.h"
 
 static bool in_set(char c, const char *extra) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr(extra, c);
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               strchr(extra, c);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -15,7 +15,7 @@ static void check(const char *s, bool ro) {
         FUZZ_ASSERT(m.type == CUSTOM_MOUNT_OVERLAY);
         FUZZ_ASSERT(m.read_only == ro);
         FUZZ_ASSERT(strv_length(m.lower) >= 1);
-        STRV_FOREACH(l, m.lower) {
+        STRV_FOREACH (l, m.lower) {
                 const char *p = (*l)[0] == '+' ? *l + 1 : *l;
                 FUZZ_ASSERT(path_is_normalized_absolute(p) && !string_has_cc(p));
         }
@@ -23,7 +23,8 @@ static void check(const char *s, bool ro) {
                 FUZZ_ASSERT(!m.upper);
         else
                 FUZZ_ASSERT(m.upper && (m.upper[0] == '\0' || path_is_normalized_absolute(m.upper)));
-        FUZZ_ASSERT(m.destination && path_is_normalized_absolute(m.destination) && !string_has_cc(m.destination));
+        FUZZ_ASSERT(m.destination && path_is_normalized_absolute(m.destination) &&
+                    !string_has_cc(m.destination));
         custom_mount_done(&m);
 }
 

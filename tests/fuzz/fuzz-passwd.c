@@ -8,7 +8,8 @@
 #include "user.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        static const char *const specs[] = { "root", "0", "1000", "nobody", "alice", "4294967294", "a:b", NULL };
+        static const char *const specs[] = { "root",  "0",          "1000", "nobody",
+                                             "alice", "4294967294", "a:b",  NULL };
         char *s = fuzz_string(data, size);
         gid_t groups[USER_GROUPS_MAX];
 

@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (syscall_filter_parse(s, &deny, &names) >= 0) {
                 FUZZ_ASSERT(strv_length(names) >= 1);
                 FUZZ_ASSERT(deny == (s[0] == '~'));
-                STRV_FOREACH(n, names)
+                STRV_FOREACH (n, names)
                         FUZZ_ASSERT((*n)[0] != '\0' && strlen(*n) <= 65 && !strchr(*n, ' '));
                 if (seccomp_expand((const char *const *) names, &expanded) >= 0)
                         strv_free(expanded);

@@ -173,6 +173,10 @@ cleanup() {
                 eval "$c" >/dev/null 2>&1
         done
         "$BERTH" list >/dev/null 2>&1
+        # The UID range registry outlives machines by design: release the blocks of this script's names.
+        for c in /var/lib/berth/uid-ranges/*; do
+                case "$(readlink "$c" 2>/dev/null)" in "$NAME_PREFIX"*) rm -f "$c" ;; esac
+        done
         rm -rf "$TEST_TMP" 2>/dev/null
 }
 trap cleanup EXIT

@@ -27,25 +27,25 @@ static void split_ok(const char *in, char sep, size_t max, const char *const *wa
         for (size_t i = 0; same && want[i]; i++)
                 same = strcmp(l[i], want[i]) == 0;
         if (!CHECK_MSG(same, "split_escaped('%s', '%c') gives the expected fields", in, sep))
-                STRV_FOREACH(f, l)
+                STRV_FOREACH (f, l)
                         tap_diag("got field '%s'", *f);
 }
 
 static void test_split(void) {
         _cleanup_strv_free_ char **l = NULL;
 
-        split_ok("a:b:c", ':', 8, (const char *const[]) { "a", "b", "c", NULL });
-        split_ok("abc", ':', 1, (const char *const[]) { "abc", NULL });
-        split_ok("", ':', 1, (const char *const[]) { "", NULL });
-        split_ok(":", ':', 2, (const char *const[]) { "", "", NULL });
-        split_ok("a::b:", ':', 4, (const char *const[]) { "a", "", "b", "", NULL });
-        split_ok("a\\:b:c", ':', 2, (const char *const[]) { "a:b", "c", NULL });
-        split_ok("a\\\\:b", ':', 2, (const char *const[]) { "a\\", "b", NULL });
-        split_ok("a\\\\\\:b", ':', 1, (const char *const[]) { "a\\:b", NULL });
-        split_ok("a\\b", ':', 1, (const char *const[]) { "a\\b", NULL }); /* other escapes stay */
-        split_ok("trailing\\", ':', 1, (const char *const[]) { "trailing\\", NULL });
-        split_ok("x,y z", ',', 2, (const char *const[]) { "x", "y z", NULL });
-        split_ok("a b", ' ', 2, (const char *const[]) { "a", "b", NULL });
+        split_ok("a:b:c", ':', 8, (const char *const[]){ "a", "b", "c", NULL });
+        split_ok("abc", ':', 1, (const char *const[]){ "abc", NULL });
+        split_ok("", ':', 1, (const char *const[]){ "", NULL });
+        split_ok(":", ':', 2, (const char *const[]){ "", "", NULL });
+        split_ok("a::b:", ':', 4, (const char *const[]){ "a", "", "b", "", NULL });
+        split_ok("a\\:b:c", ':', 2, (const char *const[]){ "a:b", "c", NULL });
+        split_ok("a\\\\:b", ':', 2, (const char *const[]){ "a\\", "b", NULL });
+        split_ok("a\\\\\\:b", ':', 1, (const char *const[]){ "a\\:b", NULL });
+        split_ok("a\\b", ':', 1, (const char *const[]){ "a\\b", NULL }); /* other escapes stay */
+        split_ok("trailing\\", ':', 1, (const char *const[]){ "trailing\\", NULL });
+        split_ok("x,y z", ',', 2, (const char *const[]){ "x", "y z", NULL });
+        split_ok("a b", ' ', 2, (const char *const[]){ "a", "b", NULL });
 
         CHECK_INT(split_escaped("a:b:c", ':', 2, &l), ==, -E2BIG);
         CHECK(!l);
@@ -81,7 +81,7 @@ static void test_strv(void) {
 
         {
                 unsigned n = 0;
-                STRV_FOREACH(i, l)
+                STRV_FOREACH (i, l)
                         n++;
                 CHECK_INT(n, ==, 3);
         }
@@ -106,7 +106,9 @@ static void test_strv(void) {
 }
 
 static void test_parse_boolean(void) {
-        static const char *const yes[] = { "1", "yes", "YES", "y", "Y", "true", "True", "t", "on", "ON", NULL };
+        static const char *const yes[] = {
+                "1", "yes", "YES", "y", "Y", "true", "True", "t", "on", "ON", NULL
+        };
         static const char *const no[] = { "0", "no", "NO", "n", "false", "FALSE", "f", "off", "Off", NULL };
         static const char *const bad[] = { "", "2", "yess", "o", "tru", " yes", "yes ", "-1", NULL };
 

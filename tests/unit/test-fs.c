@@ -85,7 +85,8 @@ static bool is_reg(const char *path) {
 
 static bool fd_is(int fd, const char *path) {
         struct stat a, b;
-        return fd >= 0 && fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+        return fd >= 0 && fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
 }
 
 /* The tree:
@@ -177,8 +178,8 @@ static void reads_inside(const char *fname, open_fn f, const char *path) {
         int fd = f(root_fd, path, O_RDONLY, 0);
         ssize_t k = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
 
-        if (!CHECK_MSG(fd >= 0 && k == 7 && strcmp(buf, "inside\n") == 0, "%s('%s') opens the tree's etc/hostname",
-                       fname, path))
+        if (!CHECK_MSG(fd >= 0 && k == 7 && strcmp(buf, "inside\n") == 0,
+                       "%s('%s') opens the tree's etc/hostname", fname, path))
                 tap_diag("fd = %d (%s), read '%s'", fd, fd < 0 ? strerror(-fd) : "", buf);
         safe_close(fd);
 }
@@ -186,7 +187,8 @@ static void reads_inside(const char *fname, open_fn f, const char *path) {
 static void fails_with(const char *fname, open_fn f, const char *path, int flags, int want) {
         int fd = f(root_fd, path, flags, 0600);
 
-        if (!CHECK_MSG(fd == want, "%s('%s', 0%o) fails with %s", fname, path, (unsigned) flags, strerrorname_np(-want)))
+        if (!CHECK_MSG(fd == want, "%s('%s', 0%o) fails with %s", fname, path, (unsigned) flags,
+                       strerrorname_np(-want)))
                 tap_diag("got %d (%s)", fd, fd < 0 ? strerror(-fd) : "success");
         if (fd >= 0)
                 safe_close(fd);
@@ -253,8 +255,8 @@ static void test_open(const char *fname, open_fn f, unsigned idx) {
         snprintf(name, sizeof(name), "new-%u", idx);
         fd = f(root_fd, name, O_WRONLY | O_CREAT | O_EXCL, 0600);
         snprintf(p, sizeof(p), "%s/%s", root, name);
-        CHECK_MSG(fd >= 0 && fd_is(fd, p) && is_reg(p), "%s('%s', O_CREAT|O_EXCL) creates a file in the tree", fname,
-                  name);
+        CHECK_MSG(fd >= 0 && fd_is(fd, p) && is_reg(p),
+                  "%s('%s', O_CREAT|O_EXCL) creates a file in the tree", fname, name);
         if (fd >= 0)
                 CHECK_MSG(write(fd, "x", 1) == 1, "%s: the new file is writable", fname);
         safe_close(fd);
@@ -272,18 +274,20 @@ static void test_open(const char *fname, open_fn f, unsigned idx) {
 
         /* Creating through a dangling symlink: the target is created, within the tree. */
         fd = f(root_fd, "dangling", O_WRONLY | O_CREAT, 0600);
-        CHECK_MSG(fd >= 0 && is_reg(in_tree("mirror/via-dangling", p)), "%s('dangling', O_CREAT) creates in the tree",
-                  fname);
-        CHECK_MSG(!exists(host("mirror/via-dangling", t)), "%s('dangling', O_CREAT) does not create on the host",
-                  fname);
+        CHECK_MSG(fd >= 0 && is_reg(in_tree("mirror/via-dangling", p)),
+                  "%s('dangling', O_CREAT) creates in the tree", fname);
+        CHECK_MSG(!exists(host("mirror/via-dangling", t)),
+                  "%s('dangling', O_CREAT) does not create on the host", fname);
         safe_close(fd);
         (void) unlink(in_tree("mirror/via-dangling", p));
 
         /* Creating below a symlink whose target exists only on the host fails. */
         fails_with(fname, f, "escape/new", O_WRONLY | O_CREAT, -ENOENT);
-        CHECK_MSG(!exists(host("outside/new", t)), "%s('escape/new', O_CREAT) does not create on the host", fname);
+        CHECK_MSG(!exists(host("outside/new", t)), "%s('escape/new', O_CREAT) does not create on the host",
+                  fname);
         fails_with(fname, f, "up/../outside/new", O_WRONLY | O_CREAT, -ENOENT);
-        CHECK_MSG(!exists(host("outside/new", t)), "%s('up/../outside/new') does not create on the host", fname);
+        CHECK_MSG(!exists(host("outside/new", t)), "%s('up/../outside/new') does not create on the host",
+                  fname);
 }
 
 static void test_make_path(void) {
@@ -296,7 +300,8 @@ static void test_make_path(void) {
         fd = make_path_in_root(root_fd, "d1/d2/d3", true, 0700);
         snprintf(p, sizeof(p), "%s/d1/d2/d3", root);
         CHECK_MSG(fd >= 0 && fd_is(fd, p) && is_dir(p), "make_path_in_root('d1/d2/d3') creates directories");
-        CHECK_MSG(stat(p, &st) == 0 && (st.st_mode & 07777) == 0700, "the last directory has the mode given");
+        CHECK_MSG(stat(p, &st) == 0 && (st.st_mode & 07777) == 0700,
+                  "the last directory has the mode given");
         snprintf(p, sizeof(p), "%s/d1", root);
         CHECK_MSG(stat(p, &st) == 0 && (st.st_mode & 07777) == 0755, "parents are 0755");
         safe_close(fd);
@@ -310,8 +315,10 @@ static void test_make_path(void) {
 
         fd = make_path_in_root(root_fd, "f1/f2/file", false, 0640);
         snprintf(p, sizeof(p), "%s/f1/f2/file", root);
-        CHECK_MSG(fd >= 0 && fd_is(fd, p) && is_reg(p), "make_path_in_root('f1/f2/file', file) creates a file");
-        CHECK_MSG(stat(p, &st) == 0 && st.st_size == 0 && (st.st_mode & 0777) == 0640, "the file is empty, mode 0640");
+        CHECK_MSG(fd >= 0 && fd_is(fd, p) && is_reg(p),
+                  "make_path_in_root('f1/f2/file', file) creates a file");
+        CHECK_MSG(stat(p, &st) == 0 && st.st_size == 0 && (st.st_mode & 0777) == 0640,
+                  "the file is empty, mode 0640");
         safe_close(fd);
         fd = make_path_in_root(root_fd, "f1/f2/file", false, 0640);
         CHECK_MSG(fd >= 0, "make_path_in_root() of an existing file is fine");
@@ -326,8 +333,10 @@ static void test_make_path(void) {
 
         /* Through a symlink whose target exists in the tree. */
         fd = make_path_in_root(root_fd, "mirror/sub/file", false, 0644);
-        CHECK_MSG(fd >= 0 && is_reg(in_tree("mirror/sub/file", p)), "make_path_in_root('mirror/sub/file') creates in the tree");
-        CHECK_MSG(!exists(host("mirror/sub", t)), "make_path_in_root('mirror/sub/file') does not touch the host");
+        CHECK_MSG(fd >= 0 && is_reg(in_tree("mirror/sub/file", p)),
+                  "make_path_in_root('mirror/sub/file') creates in the tree");
+        CHECK_MSG(!exists(host("mirror/sub", t)),
+                  "make_path_in_root('mirror/sub/file') does not touch the host");
         safe_close(fd);
 
         /* Through a relative symlink that would leave the tree on the host. */
@@ -341,13 +350,15 @@ static void test_make_path(void) {
          * systemd-nspawn (chase with CHASE_NONEXISTENT, then mkdir -p), the target is created within the
          * tree. */
         fd = make_path_in_root(root_fd, "escape/b", true, 0755);
-        CHECK_MSG(!exists(host("outside/b", t)), "make_path_in_root('escape/b') does not create on the host");
+        CHECK_MSG(!exists(host("outside/b", t)),
+                  "make_path_in_root('escape/b') does not create on the host");
         if (!CHECK_MSG(fd >= 0 && is_dir(in_tree("outside/b", p)),
                        "make_path_in_root('escape/b') creates the symlink's target within the tree"))
                 tap_diag("got %d (%s)", fd, fd < 0 ? strerror(-fd) : "");
         safe_close(fd);
         fd = make_path_in_root(root_fd, "dangling", false, 0644);
-        CHECK_MSG(!exists(host("mirror/via-dangling", t)), "make_path_in_root('dangling') does not create on the host");
+        CHECK_MSG(!exists(host("mirror/via-dangling", t)),
+                  "make_path_in_root('dangling') does not create on the host");
         safe_close(fd);
 
         /* Dangling symlinks in the path, relative and absolute, chained: the targets are made as the tree
@@ -355,19 +366,22 @@ static void test_make_path(void) {
         xsymlink("../../outside/made", "dir/rel-dangling");
         fd = make_path_in_root(root_fd, "dir/rel-dangling/x", true, 0755);
         snprintf(p, sizeof(p), "%s/outside/made/x", root);
-        CHECK_MSG(fd >= 0 && fd_is(fd, p) && is_dir(p), "make_path_in_root() through a relative dangling symlink");
+        CHECK_MSG(fd >= 0 && fd_is(fd, p) && is_dir(p),
+                  "make_path_in_root() through a relative dangling symlink");
         CHECK_MSG(!exists(host("outside/made", t)), "... which does not create on the host");
         safe_close(fd);
         xsymlink("chain-b", "chain-a");
         xsymlink("/deep/target", "chain-b");
         fd = make_path_in_root(root_fd, "chain-a/f", false, 0600);
         snprintf(p, sizeof(p), "%s/deep/target/f", root);
-        CHECK_MSG(fd >= 0 && fd_is(fd, p) && is_reg(p), "make_path_in_root() through a chain of dangling symlinks");
+        CHECK_MSG(fd >= 0 && fd_is(fd, p) && is_reg(p),
+                  "make_path_in_root() through a chain of dangling symlinks");
         safe_close(fd);
         xsymlink("/made-dir", "dangling-dir");
         fd = make_path_in_root(root_fd, "dangling-dir", true, 0700);
         snprintf(p, sizeof(p), "%s/made-dir", root);
-        CHECK_MSG(fd >= 0 && fd_is(fd, p) && is_dir(p), "make_path_in_root() of a dangling symlink makes its target");
+        CHECK_MSG(fd >= 0 && fd_is(fd, p) && is_dir(p),
+                  "make_path_in_root() of a dangling symlink makes its target");
         safe_close(fd);
         xsymlink("self-ref/x", "self-ref");
         fd = make_path_in_root(root_fd, "self-ref/y", true, 0755);

@@ -19,9 +19,9 @@ static char *repeat(char c, size_t n) {
         return s;
 }
 
-#define NAME_OK(s) CHECK_MSG(machine_name_is_valid(s), "machine name '%s' is valid", s)
+#define NAME_OK(s)       CHECK_MSG(machine_name_is_valid(s), "machine name '%s' is valid", s)
 #define NAME_BAD(s, why) CHECK_MSG(!machine_name_is_valid(s), "machine name refuses %s", why)
-#define HOST_OK(s) CHECK_MSG(hostname_is_valid(s), "hostname '%s' is valid", s)
+#define HOST_OK(s)       CHECK_MSG(hostname_is_valid(s), "hostname '%s' is valid", s)
 #define HOST_BAD(s, why) CHECK_MSG(!hostname_is_valid(s), "hostname refuses %s", why)
 
 static void test_machine_name(void) {

@@ -10,25 +10,25 @@
 #include "tap.h"
 #include "user.h"
 
-static const char passwd[] =
-        "# a comment line\n"
-        "root:x:0:0:root:/root:/bin/bash\n"
-        "\n"
-        "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
-        "broken line without colons\n"
-        "short:x:5:5\n"
-        "baduid:x:abc:5::/home/baduid:/bin/sh\n"
-        "+nisuser:x:700:700::/home/nis:/bin/sh\n"
-        "-minus:x:701:701::/home/minus:/bin/sh\n"
-        "#hidden:x:702:702::/home/hidden:/bin/sh\n"
-        "alice:x:1000:100:Alice A.:/home/alice:/bin/zsh\n"
-        "bare:x:1001:1001:::\n"
-        "42:x:1002:1002::/home/numeric:/bin/sh\n"
-        "dup:x:2000:2000::/first:/bin/sh\n"
-        "dup:x:2001:2001::/second:/bin/sh\n"
-        "last:x:3000:3000::/home/last:/bin/sh"; /* no final newline */
+static const char passwd[] = "# a comment line\n"
+                             "root:x:0:0:root:/root:/bin/bash\n"
+                             "\n"
+                             "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+                             "broken line without colons\n"
+                             "short:x:5:5\n"
+                             "baduid:x:abc:5::/home/baduid:/bin/sh\n"
+                             "+nisuser:x:700:700::/home/nis:/bin/sh\n"
+                             "-minus:x:701:701::/home/minus:/bin/sh\n"
+                             "#hidden:x:702:702::/home/hidden:/bin/sh\n"
+                             "alice:x:1000:100:Alice A.:/home/alice:/bin/zsh\n"
+                             "bare:x:1001:1001:::\n"
+                             "42:x:1002:1002::/home/numeric:/bin/sh\n"
+                             "dup:x:2000:2000::/first:/bin/sh\n"
+                             "dup:x:2001:2001::/second:/bin/sh\n"
+                             "last:x:3000:3000::/home/last:/bin/sh"; /* no final newline */
 
-static void find_ok(const char *spec, const char *name, uid_t uid, gid_t gid, const char *home, const char *shell) {
+static void find_ok(const char *spec, const char *name, uid_t uid, gid_t gid, const char *home,
+                    const char *shell) {
         UserRecord u = {};
         int r = user_record_find(passwd, spec, &u);
 
@@ -37,7 +37,8 @@ static void find_ok(const char *spec, const char *name, uid_t uid, gid_t gid, co
                 return;
         }
         CHECK_STR(u.name, name);
-        CHECK_MSG(u.uid == uid && u.gid == gid, "user '%s' has uid %u gid %u", spec, (unsigned) uid, (unsigned) gid);
+        CHECK_MSG(u.uid == uid && u.gid == gid, "user '%s' has uid %u gid %u", spec, (unsigned) uid,
+                  (unsigned) gid);
         CHECK_STR(u.home, home);
         CHECK_STR(u.shell, shell);
         user_record_done(&u);
@@ -95,16 +96,15 @@ static void test_user_find(void) {
         }
 }
 
-static const char group[] =
-        "root:x:0:\n"
-        "# users:x:50:alice\n"
-        "wheel:x:10:root,alice\n"
-        "audio:x:29:bob,alice,carol\n"
-        "video:x:44:alicex,xalice\n"
-        "badgid:x:zz:alice\n"
-        "short:x:60\n"
-        "empty:x:70:\n"
-        "tail:x:80:carol,alice";
+static const char group[] = "root:x:0:\n"
+                            "# users:x:50:alice\n"
+                            "wheel:x:10:root,alice\n"
+                            "audio:x:29:bob,alice,carol\n"
+                            "video:x:44:alicex,xalice\n"
+                            "badgid:x:zz:alice\n"
+                            "short:x:60\n"
+                            "empty:x:70:\n"
+                            "tail:x:80:carol,alice";
 
 static void test_groups(void) {
         gid_t groups[USER_GROUPS_MAX];
@@ -193,8 +193,8 @@ static void test_environment(void) {
                 "HOME=/",
                 NULL,
         };
-        char *extra[] = { (char *) "TERM=vt100", (char *) "FOO=bar", (char *) "PATH=/only", (char *) "FOO=baz",
-                          (char *) "EMPTY=", NULL };
+        char *extra[] = { (char *) "TERM=vt100", (char *) "FOO=bar", (char *) "PATH=/only",
+                          (char *) "FOO=baz",    (char *) "EMPTY=",  NULL };
         _cleanup_strv_free_ char **env = NULL;
         bool same;
         int r;
@@ -205,7 +205,7 @@ static void test_environment(void) {
         for (size_t i = 0; same && want[i]; i++)
                 same = strcmp(env[i], want[i]) == 0;
         if (!CHECK_MSG(same, "environment for a user: exactly the defaults, in order"))
-                STRV_FOREACH(e, env)
+                STRV_FOREACH (e, env)
                         tap_diag("got %s", *e);
         strv_free(env);
         env = NULL;
@@ -216,7 +216,7 @@ static void test_environment(void) {
         for (size_t i = 0; same && want_min[i]; i++)
                 same = strcmp(env[i], want_min[i]) == 0;
         if (!CHECK_MSG(same, "environment without user, terminal or uuid: TERM=dumb, HOME=/"))
-                STRV_FOREACH(e, env)
+                STRV_FOREACH (e, env)
                         tap_diag("got %s", *e);
         strv_free(env);
         env = NULL;
@@ -237,7 +237,7 @@ static void test_environment(void) {
         }
         {
                 size_t n_term = 0;
-                STRV_FOREACH(e, env)
+                STRV_FOREACH (e, env)
                         if (strncmp(*e, "TERM=", 5) == 0)
                                 n_term++;
                 CHECK_MSG(n_term == 1, "TERM appears once");
