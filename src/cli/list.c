@@ -16,8 +16,6 @@
 #include "strv.h"
 #include "uid-range.h"
 
-#define UID_RANGE_REGISTRY BERTH_VAR_DIR "/uid-ranges"
-
 const char *list_ownership_description(const char *ownership) {
         if (streq_ptr(ownership, "map"))
                 return "idmapped";
@@ -38,6 +36,7 @@ void list_print_userns_json(const MachineState *m) {
 
 /* berth list --uid-ranges: the registry, and which of its machines run now. */
 static int list_uid_ranges(bool json, bool legend) {
+        _cleanup_strv_free_ char **running = NULL;
         UidRangeEntry *e = NULL;
         size_t n = 0, w_name = 4;
         int r;
@@ -47,6 +46,9 @@ static int list_uid_ranges(bool json, bool legend) {
                 log_error_errno(r, "list: cannot read the UID range registry " UID_RANGE_REGISTRY ": %m");
                 return exit_code_from_errno(r);
         }
+        /* Only a machine with a state file can be running: one directory read, not a file per
+         * registered name. */
+        (void) machine_state_list(BERTH_STATE_DIR, &running);
         for (size_t i = 0; i < n; i++)
                 w_name = MAX(w_name, strlen(e[i].name));
         if (json)
@@ -56,19 +58,20 @@ static int list_uid_ranges(bool json, bool legend) {
                        "STATE");
         for (size_t i = 0; i < n; i++) {
                 MachineState st = {};
-                bool running = machine_state_load(BERTH_STATE_DIR, e[i].name, &st) >= 0 &&
-                               st.uid_count > 0 && st.uid_base == e[i].base;
+                bool up = strv_contains(running, e[i].name) &&
+                          machine_state_load(BERTH_STATE_DIR, e[i].name, &st) >= 0 && st.uid_count > 0 &&
+                          st.uid_base == e[i].base;
 
                 machine_state_done(&st);
                 if (json) {
                         printf("%s{\"name\":", i ? "," : "");
                         json_write_string(stdout, e[i].name);
                         printf(",\"uid_base\":%u,\"uid_count\":%u,\"running\":%s}", (unsigned) e[i].base,
-                               UID_RANGE_BLOCK, running ? "true" : "false");
+                               UID_RANGE_BLOCK, up ? "true" : "false");
                 } else
                         printf("%-*s %-10u %-10u %-6u %s\n", (int) w_name, e[i].name, (unsigned) e[i].base,
                                (unsigned) (e[i].base + UID_RANGE_BLOCK - 1), UID_RANGE_BLOCK,
-                               running ? "running" : "stopped");
+                               up ? "running" : "stopped");
         }
         if (json)
                 printf("]\n");

@@ -27,6 +27,9 @@
  * that two processes working on the same name cannot each claim a block for it, and a release cannot remove
  * an entry another process has just reclaimed. Readers do not lock: every entry they see is complete. */
 
+/* Where berth keeps the registry. */
+#define UID_RANGE_REGISTRY BERTH_VAR_DIR "/uid-ranges"
+
 #define UID_RANGE_FIRST    0x00080000U
 #define UID_RANGE_END      0x6FFF0000U /* exclusive */
 #define UID_RANGE_BLOCK    0x10000U

@@ -189,7 +189,6 @@ int machine_enter(const EnterRequest *req, int *ret_status) {
         static const char *const namespaces[] = { "user", "mnt", "uts", "ipc", "net", "cgroup", "time" };
         static const int flags[] = { CLONE_NEWUSER, CLONE_NEWNS,     CLONE_NEWUTS, CLONE_NEWIPC,
                                      CLONE_NEWNET,  CLONE_NEWCGROUP, CLONE_NEWTIME };
-        _cleanup_strv_free_ char **allow = NULL;
         EnterContext ctx = { .status = -1 };
         _cleanup_strv_free_ char **host_env = NULL;
         EnterRequest req_copy;
@@ -208,14 +207,8 @@ int machine_enter(const EnterRequest *req, int *ret_status) {
         req = &req_copy;
 
         /* The machine's own filter, --system-call-filter= additions included. */
-        allow = strv_copy(req->machine->syscall_allow);
-        if ((req->machine->syscall_allow && !allow) ||
-            (req->machine->allow_nesting &&
-             (strv_extend(&allow, "@io-uring") < 0 || strv_extend(&allow, "@uffd") < 0)))
-                return log_oom();
-        r = seccomp_program_build_machine(allow, req->machine->syscall_deny, &machine, &bad);
-        if (r >= 0)
-                r = seccomp_program_build_args(req->machine->allow_nesting, &args);
+        r = seccomp_programs_build(req->machine->syscall_allow, req->machine->syscall_deny,
+                                   req->machine->allow_nesting, &machine, &args, &bad);
         if (r < 0)
                 return log_error_errno(r, "cannot build the seccomp filter: %m");
 

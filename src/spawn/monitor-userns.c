@@ -17,8 +17,6 @@
 #include "uid-range.h"
 #include "userns.h"
 
-#define UID_RANGE_REGISTRY BERTH_VAR_DIR "/uid-ranges"
-
 /* The maker's life: make the namespaces asked for, hand each over as it exists, and with a user
  * namespace stay until the monitor has written its maps (the maps are written through /proc/PID of a
  * process inside; they can be written only once) and closed the socket. */

@@ -347,22 +347,13 @@ static int prepare_payload(Machine *m) {
         const char *bad = NULL;
         int r;
 
-        _cleanup_strv_free_ char **allow = strv_copy(s->syscall_allow);
-
-        if (s->syscall_allow && !allow)
-                return log_oom();
-        /* --allow-nesting: what the default policy leaves out for being attack surface. */
-        if (s->allow_nesting && (strv_extend(&allow, "@io-uring") < 0 || strv_extend(&allow, "@uffd") < 0))
-                return log_oom();
-        r = seccomp_program_build_machine(allow, s->syscall_deny, &p->seccomp, &bad);
+        r = seccomp_programs_build(s->syscall_allow, s->syscall_deny, s->allow_nesting, &p->seccomp,
+                                   &p->seccomp_args, &bad);
         if (r == -EINVAL && bad)
                 return log_error_errno(r,
                                        "--system-call-filter=: '%s' is neither a system call nor a group "
                                        "(see berth(1) for the groups)",
                                        bad);
-        if (r < 0)
-                return log_error_errno(r, "cannot build the seccomp filter: %m");
-        r = seccomp_program_build_args(s->allow_nesting, &p->seccomp_args);
         if (r < 0)
                 return log_error_errno(r, "cannot build the seccomp filter: %m");
 

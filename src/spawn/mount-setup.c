@@ -76,19 +76,17 @@ int mount_bind_root(const char *root, int idmap_userns_fd, int sync_fd, int *ret
         /* pivot_root() wants a mount point: the tree bound onto itself, in our namespace only; idmapped
          * so that the tree's root-owned files are the guest root's. */
         if (idmap_userns_fd >= 0) {
-                _cleanup_close_ int dir = -EBADF, tree = -EBADF;
+                _cleanup_close_ int dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                int r;
 
-                dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (dir < 0)
                         return sync_errorf(sync_fd, errno, "cannot open the tree '%s': %m", root);
-                tree = userns_clone_mount(dir, true, idmap_userns_fd);
-                if (tree < 0)
-                        return sync_errorf(sync_fd, tree,
+                r = userns_idmap_over(dir, root, true, idmap_userns_fd);
+                if (r < 0)
+                        return sync_errorf(sync_fd, r,
                                            "cannot make an idmapped mount of the tree '%s' (use "
                                            "--private-users-ownership=chown): %m",
                                            root);
-                if (syscall(SYS_move_mount, tree, "", AT_FDCWD, root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-                        return sync_errorf(sync_fd, errno, "cannot mount the tree '%s': %m", root);
         } else if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return sync_errorf(sync_fd, errno, "cannot bind mount the tree '%s': %m", root);
         fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -382,13 +380,9 @@ static int mount_custom_bind(int root_fd, const CustomMount *m, int idmap_userns
  * done. overlayfs wants its layers attached in the mounter's namespace: the clone goes over path itself,
  * in our private mount namespace, which the pivot leaves behind. Takes fd. */
 static int idmapped_layer(int fd, const char *path, int idmap_userns_fd) {
-        _cleanup_close_ int m = -EBADF;
         int again;
 
-        if (idmap_userns_fd < 0)
-                return fd;
-        m = userns_clone_mount(fd, false, idmap_userns_fd);
-        if (m < 0 || syscall(SYS_move_mount, m, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        if (idmap_userns_fd < 0 || userns_idmap_over(fd, path, false, idmap_userns_fd) < 0)
                 return fd;
         again = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (again < 0)

@@ -13,6 +13,7 @@
 #include "macro.h"
 #include "seccomp-args.h"
 #include "seccomp-compact.h"
+#include "strv.h"
 
 #define ARGS_MAX_INSNS  128
 #define ARGS_MAX_LABELS 16
@@ -177,4 +178,34 @@ int seccomp_program_build_args(bool allow_nesting, SeccompProgram *ret) {
         ret->insns = out;
         ret->n_insns = b.n;
         return 0;
+}
+
+int seccomp_programs_build(char **extra_allow, char **extra_deny, bool allow_nesting,
+                           SeccompProgram *ret_machine, SeccompProgram *ret_args,
+                           const char **ret_bad_name) {
+        _cleanup_strv_free_ char **allow = strv_copy(extra_allow);
+        int r;
+
+        if (extra_allow && !allow)
+                return -ENOMEM;
+        if (allow_nesting && (strv_extend(&allow, "@io-uring") < 0 || strv_extend(&allow, "@uffd") < 0))
+                return -ENOMEM;
+        r = seccomp_program_build_machine(allow, extra_deny, ret_machine, ret_bad_name);
+        if (r == -EINVAL && ret_bad_name && *ret_bad_name) {
+                /* The name points into our copy, which goes: point at the caller's own string. */
+                const char *bad = *ret_bad_name;
+                *ret_bad_name = NULL;
+                STRV_FOREACH (n, extra_allow)
+                        if (streq(*n, bad))
+                                *ret_bad_name = *n;
+                STRV_FOREACH (n, extra_deny)
+                        if (!*ret_bad_name && streq(*n, bad))
+                                *ret_bad_name = *n;
+        }
+        if (r < 0)
+                return r;
+        r = seccomp_program_build_args(allow_nesting, ret_args);
+        if (r < 0)
+                seccomp_program_done(ret_machine);
+        return r;
 }

@@ -22,3 +22,10 @@
  * filter (ALLOW here). Built at run time from libseccomp's syscall tables for every ABI of
  * seccomp_machine_arches(); on x86-64 (with i386 and x32) 23 instructions, 35 with the nesting checks. */
 int seccomp_program_build_args(bool allow_nesting, SeccompProgram *ret);
+
+/* Both programs of a machine: the machine filter with the user's additions (and, with allow_nesting,
+ * @io-uring and @uffd, which the default allow-list leaves out) and the argument filter. For the
+ * monitor and for processes entering the machine alike. -EINVAL and *ret_bad_name (one of the
+ * caller's strings) for an addition that is neither a system call nor a group. */
+int seccomp_programs_build(char **extra_allow, char **extra_deny, bool allow_nesting,
+                           SeccompProgram *ret_machine, SeccompProgram *ret_args, const char **ret_bad_name);

@@ -39,6 +39,16 @@ int userns_clone_mount(int dir_fd, bool recursive, int userns_fd) {
         return TAKE_FD(tree);
 }
 
+int userns_idmap_over(int dir_fd, const char *path, bool recursive, int userns_fd) {
+        _cleanup_close_ int tree = userns_clone_mount(dir_fd, recursive, userns_fd);
+
+        if (tree < 0)
+                return tree;
+        if (syscall(SYS_move_mount, tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return -errno;
+        return 0;
+}
+
 int userns_idmap_supported(int dir_fd, int userns_fd) {
         int fd = userns_clone_mount(dir_fd, false, userns_fd);
 

@@ -19,6 +19,10 @@ int userns_idmap_supported(int dir_fd, int userns_fd);
  * userns_fd when that is >= 0. Returns the mount's fd, for move_mount(). */
 int userns_clone_mount(int dir_fd, bool recursive, int userns_fd);
 
+/* Mounts an idmapped clone of the mount at dir_fd (recursively when recursive) over path, the same
+ * directory: from then on, opening path shows it through the map. */
+int userns_idmap_over(int dir_fd, const char *path, bool recursive, int userns_fd);
+
 /* Files this process creates from now on belong to uid/gid (the guest's root, seen from the host),
  * while it keeps every capability it had: setfsuid() alone would drop CAP_DAC_OVERRIDE and CAP_MKNOD
  * from the effective set. */

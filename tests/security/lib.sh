@@ -128,11 +128,3 @@ cgroup_pids() {
         [ -n "$CGROUP_ROOT" ] && [ -d "$d" ] || return 0
         find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -n
 }
-
-# private_users_no_option: prints --private-users=no when this berth has the option, nothing otherwise
-# (today's berth has no user namespace at all: its default is what --private-users=no will be).
-private_users_no_option() {
-        if "$BERTH" run --help 2>/dev/null | grep -q -- '--private-users'; then
-                echo --private-users=no
-        fi
-}

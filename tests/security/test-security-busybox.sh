@@ -55,16 +55,11 @@ probe_tap "default run" "$PROBE_OUT"
 # --- --private-users=no: the probes can fail ---------------------------------------------------------
 # With the user namespace off, root in the machine is root on the host: uid-map and remount-proc-sys
 # (or at least one of them) must say ESCAPE, or the probes could not tell a good machine from a bad one.
-PU_NO=$(private_users_no_option)
-if [ -z "$PU_NO" ]; then
-        diag "this berth has no --private-users option: its default (no user namespace) stands in for --private-users=no"
-fi
-# shellcheck disable=SC2086
-mrun $PU_NO --bind-ro="$EPROBE:/probe" -- /probe uid-map remount-proc-sys umount-masks nested-userns
-is "$RC" 0 "${PU_NO:-no user namespace}: the probe exits 0"
+mrun --private-users=no --bind-ro="$EPROBE:/probe" -- /probe uid-map remount-proc-sys umount-masks nested-userns
+is "$RC" 0 "--private-users=no: the probe exits 0"
 like "$OUT" "^ESCAPE (uid-map|remount-proc-sys):" \
-        "${PU_NO:-no user namespace}: the probe reports an escape (uid-map or remount-proc-sys), so it can fail"
-diag "${PU_NO:-no user namespace}: $(grep -c '^ESCAPE' <<<"$OUT") of 4 probes report ESCAPE"
-no_leftovers "$NAME" "${PU_NO:-no user namespace}: nothing is left"
+        "--private-users=no: the probe reports an escape (uid-map or remount-proc-sys), so it can fail"
+diag "--private-users=no: $(grep -c '^ESCAPE' <<<"$OUT") of 4 probes report ESCAPE"
+no_leftovers "$NAME" "--private-users=no: nothing is left"
 
 done_testing
