@@ -1,0 +1,105 @@
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* A machine's resource limits, with systemd's resource-control names and units: the [Resources] section
+ * of a settings file, the --memory-max= … options of run, boot and set-limit, and the properties of a
+ * transient scope. Parsing and formatting are pure; cgroup_limits_write() puts them in cgroup v2 files. */
+
+#define CGROUP_LIMIT_UNSET UINT64_MAX       /* not asked for: the cgroup keeps what it has */
+#define CGROUP_LIMIT_MAX   (UINT64_MAX - 1) /* "infinity": the file's "max" */
+
+typedef enum CgroupController {
+        CGROUP_CONTROLLER_CPU = 1U << 0,
+        CGROUP_CONTROLLER_CPUSET = 1U << 1,
+        CGROUP_CONTROLLER_IO = 1U << 2,
+        CGROUP_CONTROLLER_MEMORY = 1U << 3,
+        CGROUP_CONTROLLER_PIDS = 1U << 4,
+        _CGROUP_CONTROLLER_ALL = (1U << 5) - 1,
+} CgroupController;
+
+/* "cpu", "cpuset", "io", "memory", "pids"; NULL for anything but one bit. */
+const char *cgroup_controller_to_string(CgroupController c);
+
+typedef struct CgroupIODeviceLimit {
+        char *path;    /* the block device as given: /dev/sda, or a file on it (as systemd takes it) */
+        uint64_t rbps; /* IOReadBandwidthMax=; CGROUP_LIMIT_UNSET or _MAX or bytes per second */
+        uint64_t wbps; /* IOWriteBandwidthMax= */
+        uint64_t riops;
+        uint64_t wiops;
+} CgroupIODeviceLimit;
+
+typedef struct CgroupLimits {
+        uint64_t memory_max;      /* MemoryMax=      memory.max       bytes */
+        uint64_t memory_high;     /* MemoryHigh=     memory.high      bytes */
+        uint64_t memory_swap_max; /* MemorySwapMax=  memory.swap.max  bytes */
+        uint64_t cpu_weight;      /* CPUWeight=      cpu.weight       1..10000 */
+        uint64_t cpu_quota_usec;  /* CPUQuota=       cpu.max          CPU time per second, 150% = 1500000 */
+        uint64_t cpu_period_usec; /* CPUQuotaPeriodSec=  cpu.max's period; UNSET = 100ms */
+        char *cpuset_cpus;        /* AllowedCPUs=    cpuset.cpus      normalized list "0-3,6" */
+        char *cpuset_mems;        /* AllowedMemoryNodes= cpuset.mems  normalized list */
+        uint64_t pids_max;        /* TasksMax=       pids.max */
+        uint64_t io_weight;       /* IOWeight=       io.weight        1..10000 */
+        CgroupIODeviceLimit *io_devices; /* IO{Read,Write}{Bandwidth,IOPS}Max=  io.max */
+        size_t n_io_devices;
+        int oom_kill_group; /* OOMPolicy=kill: 1, continue: 0, -1 unset. memory.oom.group of the payload */
+} CgroupLimits;
+
+/* What percentages are of, so parsing stays pure: MemoryMax=50% of physical memory, TasksMax=10% of
+ * the kernel's pid_max. */
+typedef struct CgroupHostFacts {
+        uint64_t physical_memory;
+        uint64_t pid_max;
+} CgroupHostFacts;
+
+/* Reads them from this host (sysconf, /proc/sys/kernel/pid_max). */
+int cgroup_host_facts(CgroupHostFacts *ret);
+
+void cgroup_limits_init(CgroupLimits *l); /* everything unset */
+void cgroup_limits_done(CgroupLimits *l);
+bool cgroup_limits_is_empty(const CgroupLimits *l);
+
+/* One option of run, boot and set-limit and its settings key, e.g. { "memory-max", "MemoryMax",
+ * "BYTES", "memory.max: ..." }. The table ends with a NULL option. */
+typedef struct CgroupLimitOption {
+        const char *option; /* long option, without "--" */
+        const char *key;    /* [Resources] key */
+        const char *arg;    /* metavariable for --help */
+        const char *help;
+} CgroupLimitOption;
+extern const CgroupLimitOption cgroup_limit_options[];
+
+/* Sets one limit from a [Resources] key (systemd's name, case as systemd spells it) and its value in
+ * systemd's syntax: bytes with K/M/G/T (base 1024), "infinity", percentages; CPUQuota=150%; lists
+ * "0-3,6"; IO…Max= "DEVICE VALUE". IO…Max= adds to (or replaces the entry of) that device; an empty
+ * value resets the key to unset. -EINVAL when the value is bad (ret_error, if given, gets one line
+ * that names the key, the value and what is expected), -ENOENT when the key is unknown. */
+int cgroup_limit_set(CgroupLimits *l, const char *key, const char *value, const CgroupHostFacts *host,
+                     char **ret_error);
+
+/* Copies every limit that is set in src over dst (the command line over a settings file; set-limit
+ * over what a machine has). */
+int cgroup_limits_merge(CgroupLimits *dst, const CgroupLimits *src);
+
+/* The limits that are set as "Key=Value" lines in systemd's syntax, in a stable order, which
+ * cgroup_limit_set() reads back to the same limits. */
+int cgroup_limits_to_strv(const CgroupLimits *l, char ***ret);
+
+/* The controllers the limits that are set need. */
+CgroupController cgroup_limits_controllers(const CgroupLimits *l);
+
+/* Checks values against the host: a cpuset outside the CPUs (memory nodes) that are online, an IO
+ * device that is not a block device. -EINVAL/-ENOENT with one line in ret_error. */
+int cgroup_limits_check_host(const CgroupLimits *l, char **ret_error);
+
+/* Writes every limit that is set into the cgroup at cgroup_fd (memory.max, cpu.max, …; not
+ * memory.oom.group, which belongs to the payload: see cgroup_limits_write_payload()). Stops at the
+ * first failure with ret_file naming the file. */
+int cgroup_limits_write(const CgroupLimits *l, int cgroup_fd, const char **ret_file);
+int cgroup_limits_write_payload(const CgroupLimits *l, int payload_fd, const char **ret_file);
+
+/* The limits a cgroup has now, read from its files (unset where a file is missing, as on a cgroup
+ * without that controller). */
+int cgroup_limits_read(int cgroup_fd, CgroupLimits *ret);
