@@ -142,68 +142,15 @@ if ! command -v debootstrap >/dev/null 2>&1; then
         command -v debootstrap >/dev/null 2>&1 || skip "debootstrap not found after installing it"
 fi
 
-# The URI of the first apt source that serves Debian's main archive (not -security, not -updates):
-# deb822 *.sources files and one-line *.list files alike.
-find_mirror() {
-        local f
-        for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-                [ -f "$f" ] || continue
-                case $f in
-                *.sources)
-                        # One paragraph per stanza; print the first URI of a stanza of type deb
-                        # that names the suite and component main.
-                        awk -v suite="$SUITE" '
-                                function flush() {
-                                        if (types ~ /(^| )deb( |$)/ && suites ~ ("(^| )" suite "( |$)") &&
-                                            comps ~ /(^| )main( |$)/ && enabled !~ /^no$/ && uri != "") {
-                                                print uri; found = 1; exit
-                                        }
-                                        types = suites = comps = uri = enabled = ""
-                                }
-                                /^[ \t]*#/ { next }
-                                /^[ \t]*$/ { flush(); next }
-                                {
-                                        key = tolower($1); sub(/:$/, "", key)
-                                        val = $0; sub(/^[^:]*:[ \t]*/, "", val)
-                                        if (key == "types") types = val
-                                        else if (key == "suites") suites = val
-                                        else if (key == "components") comps = val
-                                        else if (key == "enabled") enabled = tolower(val)
-                                        else if (key == "uris") { split(val, u, /[ \t]+/); uri = u[1] }
-                                }
-                                END { if (!found) flush() }
-                        ' "$f"
-                        ;;
-                *)
-                        # deb [options] URI SUITE COMPONENT...
-                        awk -v suite="$SUITE" '
-                                $1 != "deb" { next }
-                                {
-                                        i = 2
-                                        if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
-                                        uri = $i; s = $(i + 1)
-                                        if (s != suite) next
-                                        for (j = i + 2; j <= NF; j++) if ($j == "main") { print uri; exit }
-                                }
-                        ' "$f"
-                        ;;
-                esac
-        done | head -n 1
-}
+# shellcheck source=debian-mirror.sh
+. "$(dirname "${BASH_SOURCE[0]}")/debian-mirror.sh"
 
-mirror=${BERTH_DEBIAN_MIRROR:-$(find_mirror)}
+mirror=${BERTH_DEBIAN_MIRROR:-$(debian_find_mirror "$SUITE")}
 [ -n "$mirror" ] || skip "no apt source for Debian $SUITE main in /etc/apt (set BERTH_DEBIAN_MIRROR)"
 mirror=${mirror%/}
 
 # Reachability, so that a machine without the archive skips in seconds, not after a timeout storm.
-release="$mirror/dists/$SUITE/Release"
-if command -v curl >/dev/null 2>&1; then
-        curl -fsS -o /dev/null --connect-timeout 15 --max-time 60 "$release" 2>"$log" ||
-                skip "archive unreachable: $release: $(tail -n 1 "$log")"
-elif command -v wget >/dev/null 2>&1; then
-        wget -q -O /dev/null --timeout=30 --tries=2 "$release" 2>"$log" ||
-                skip "archive unreachable: $release"
-fi
+why=$(debian_mirror_reachable "$mirror" "$SUITE") || skip "archive unreachable: $why"
 
 echo "$prog: building Debian $SUITE ($flavour) in $dir from $mirror (about a minute)" >&2
 start=$(date +%s)
