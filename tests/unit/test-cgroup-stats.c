@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* src/cgroup/cgroup-stats.c: the parsers on texts the kernel writes, and the reader on a directory of
- * plain files standing in for a cgroup (a pure cgroup v2 host, a hybrid one, a kernel without
- * memory.peak). */
+/* src/cgroup/cgroup-stats.c and cgroup-freeze.c: the parsers on texts the kernel writes, and the readers
+ * on a directory of plain files standing in for a cgroup (a pure cgroup v2 host, a hybrid one, a kernel
+ * without memory.peak). */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup-freeze.h"
 #include "cgroup-stats.h"
 #include "fd-util.h"
 #include "tap.h"
@@ -258,11 +259,49 @@ static void test_read_hybrid(void) {
         remove_dir(dir, fd);
 }
 
+static void test_freeze(void) {
+        char dir[] = "/tmp/berth-test-cgroup-stats-XXXXXX";
+        int fd = make_dir(dir);
+
+        if (!CHECK_MSG(fd >= 0, "a temporary directory for a freezer"))
+                return;
+
+        /* No cgroup.freeze: no freezer. */
+        put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
+        CHECK_INT(cgroup_freeze(fd, true, 1000), ==, -EOPNOTSUPP);
+        CHECK_INT(cgroup_freeze_requested(fd), ==, -EOPNOTSUPP);
+
+        /* Already where it is asked to be: done at once. (A plain file is not truncated by the write, as
+         * a cgroup file needs no truncating: keep what is written one character long.) */
+        put(fd, "cgroup.freeze", "0\n");
+        CHECK_INT(cgroup_freeze_requested(fd), ==, 0);
+        put(fd, "cgroup.events", "populated 1\nfrozen 1\n");
+        CHECK_INT(cgroup_freeze(fd, true, 1000), ==, 0);
+        CHECK_INT(cgroup_freeze_requested(fd), ==, 1);
+
+        /* A freeze that never completes (nothing here changes cgroup.events) times out and is undone. */
+        put(fd, "cgroup.events", "populated 1\nfrozen 0\n");
+        CHECK_INT(cgroup_freeze(fd, true, 150 * 1000), ==, -ETIMEDOUT);
+        CHECK_INT(cgroup_freeze_requested(fd), ==, 0);
+
+        /* A thaw that never completes times out, and cgroup.freeze stays 0. */
+        put(fd, "cgroup.events", "populated 1\nfrozen 1\n");
+        CHECK_INT(cgroup_freeze(fd, false, 150 * 1000), ==, -ETIMEDOUT);
+        CHECK_INT(cgroup_freeze_requested(fd), ==, 0);
+
+        /* A cgroup.events without "frozen" means no freezer. */
+        put(fd, "cgroup.events", "populated 1\n");
+        CHECK_INT(cgroup_freeze(fd, true, 1000), ==, -EOPNOTSUPP);
+
+        remove_dir(dir, fd);
+}
+
 int main(void) {
         test_single_value();
         test_flat_keyed();
         test_io_stat();
         test_read_pure_v2();
         test_read_hybrid();
+        test_freeze();
         return tap_finish();
 }
