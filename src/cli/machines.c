@@ -129,7 +129,7 @@ static int do_reboot(const char *verb, const MachineState *st, int pidfd, void *
         return send_signal(verb, st, pidfd, init_reboot_signal(init_kind_from_string(st->init)));
 }
 
-static bool cgroup_is_machines(const MachineState *st) {
+bool machine_cgroup_is_own(const MachineState *st) {
         _cleanup_free_ char *suffix = strjoin3("/berth-", st->name, ".scope");
         size_t n = st->cgroup ? strlen(st->cgroup) : 0, k = suffix ? strlen(suffix) : 0;
 
@@ -142,7 +142,7 @@ static int do_terminate(const char *verb, const MachineState *st, int pidfd, voi
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        if (!cgroup_is_machines(st)) {
+        if (!machine_cgroup_is_own(st)) {
                 log_error("%s: machine '%s' has no cgroup of its own on record", verb, st->name);
                 return EXIT_BERTH_FAILURE;
         }
@@ -216,7 +216,7 @@ static int do_kill(const char *verb, const MachineState *st, int pidfd, void *us
 
         if (o->leader_only)
                 return send_signal(verb, st, pidfd, o->signal);
-        if (!cgroup_is_machines(st)) {
+        if (!machine_cgroup_is_own(st)) {
                 log_error("%s: machine '%s' has no cgroup of its own on record", verb, st->name);
                 return EXIT_BERTH_FAILURE;
         }
@@ -418,7 +418,7 @@ int verb_status(int argc, char *argv[]) {
                         continue;
                 }
                 safe_close(pidfd);
-                if (cgroup_is_machines(&st))
+                if (machine_cgroup_is_own(&st))
                         (void) collect_pids(st.cgroup, &pids, &n, 0);
                 procs = calloc(n + 1, sizeof(Proc));
                 for (size_t k = 0; procs && k < n; k++) {
