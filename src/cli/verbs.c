@@ -25,6 +25,8 @@ static const Verb verbs[] = {
         { "terminate", "Machines", "Kill every process of a machine at once", verb_terminate },
         { "kill", "Machines", "Send a signal to a machine's processes", verb_kill },
         { "stats", "Machines", "Show what machines use: CPU, memory, tasks, IO", verb_stats },
+        { "freeze", "Machines", "Stop every process of a machine where it is", verb_freeze },
+        { "thaw", "Machines", "Let a frozen machine run again", verb_thaw },
 };
 
 const Verb *verb_find(const char *name) {
