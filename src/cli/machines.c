@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cgroup-freeze.h"
+#include "cgroup-stats.h"
 #include "cleanup.h"
 #include "exit-codes.h"
 #include "fd-util.h"
@@ -22,6 +23,7 @@
 #include "parse-util.h"
 #include "process-util.h"
 #include "state.h"
+#include "stats.h"
 #include "strv.h"
 
 /* Finds a running machine: its state entry, a live monitor (the name's lock is held) and a pidfd for its
@@ -525,6 +527,8 @@ int verb_status(int argc, char *argv[]) {
                 struct timespec now;
                 uint64_t up;
                 char since[64];
+                CgroupStats stats;
+                const char *freezer;
 
                 r = machine_open("status", argv[i], &st, &pidfd);
                 if (r != 0) {
@@ -533,8 +537,15 @@ int verb_status(int argc, char *argv[]) {
                         continue;
                 }
                 safe_close(pidfd);
-                if (machine_cgroup_is_own(&st))
+                cgroup_stats_init(&stats);
+                if (machine_cgroup_is_own(&st)) {
+                        _cleanup_close_ int scope = open(st.cgroup, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+
                         (void) collect_pids(st.cgroup, &pids, &n, 0);
+                        if (scope >= 0)
+                                (void) cgroup_stats_read(scope, &stats);
+                }
+                freezer = stats_freezer_state(&stats);
                 procs = calloc(n + 1, sizeof(Proc));
                 for (size_t k = 0; procs && k < n; k++) {
                         procs[k].pid = pids[k];
@@ -560,6 +571,7 @@ int verb_status(int argc, char *argv[]) {
                         printf(",\"cgroup\":");
                         json_write_string(stdout, st.cgroup);
                         list_print_userns_json(&st);
+                        stats_print_json_fields(&stats, false, 0);
                         printf(",\"since_usec\":%llu,\"uptime_usec\":%llu,\"processes\":[",
                                (unsigned long long) st.since_usec, (unsigned long long) up);
                         for (size_t k = 0; procs && k < n; k++) {
@@ -571,7 +583,8 @@ int verb_status(int argc, char *argv[]) {
                         printf("]}");
                 } else {
                         printf("%s%s\n", i > optind ? "\n" : "", st.name);
-                        printf("          State: %s\n", st.state ?: "running");
+                        printf("          State: %s%s%s%s\n", st.state ?: "running", freezer ? " (" : "",
+                               freezer ?: "", freezer ? ")" : "");
                         printf("           Init: %s\n", st.init ?: "-");
                         printf("         Leader: %d\n", (int) st.leader);
                         printf("        Monitor: %d\n", (int) st.monitor);
@@ -588,6 +601,7 @@ int verb_status(int argc, char *argv[]) {
                         printf("          Since: %s (up %llus)\n", since,
                                (unsigned long long) (up / 1000000));
                         printf("         Cgroup: %s\n", st.cgroup ?: "-");
+                        stats_print_status_lines(&stats, 15);
                         printf("      Processes:\n");
                         if (procs)
                                 print_tree(procs, n, 0, 0, true);
