@@ -74,12 +74,13 @@ const CgroupLimitOption cgroup_limit_options[] = {
         [LIMIT_IO_WEIGHT] = { "io-weight", "IOWeight", "WEIGHT",
                               "io.weight: share of disk time, 1-10000 (default 100)" },
         [LIMIT_IO_READ_BANDWIDTH_MAX] = { "io-read-bandwidth-max", "IOReadBandwidthMax", "'DEVICE BYTES'",
-                                          "io.max rbps (K, M, G, T: base 1000)" },
+                                          "io.max: read bytes per second (K, M, G: base 1000)" },
         [LIMIT_IO_WRITE_BANDWIDTH_MAX] = { "io-write-bandwidth-max", "IOWriteBandwidthMax", "'DEVICE BYTES'",
-                                           "io.max wbps" },
-        [LIMIT_IO_READ_IOPS_MAX] = { "io-read-iops-max", "IOReadIOPSMax", "'DEVICE IOPS'", "io.max riops" },
+                                           "io.max: written bytes per second" },
+        [LIMIT_IO_READ_IOPS_MAX] = { "io-read-iops-max", "IOReadIOPSMax", "'DEVICE IOPS'",
+                                     "io.max: read operations per second" },
         [LIMIT_IO_WRITE_IOPS_MAX] = { "io-write-iops-max", "IOWriteIOPSMax", "'DEVICE IOPS'",
-                                      "io.max wiops" },
+                                      "io.max: write operations per second" },
         [LIMIT_OOM_POLICY] = { "oom-policy", "OOMPolicy", "kill|continue",
                                "memory.oom.group: an OOM kill takes the whole machine" },
         [_LIMIT_KEY_MAX] = {},
@@ -954,7 +955,20 @@ static int strv_extend_key(char ***l, LimitKey k, const char *value) {
 
 int cgroup_limits_to_strv(const CgroupLimits *l, char ***ret) {
         _cleanup_strv_free_ char **s = NULL;
+        _cleanup_free_ size_t *order = NULL;
         int r;
+
+        /* Devices by path, not in the order they were first named: the lines of one key would come out
+         * in another order after a round trip through the lines of all keys. */
+        order = malloc(sizeof(size_t) * (l->n_io_devices + 1));
+        if (!order)
+                return -ENOMEM;
+        for (size_t i = 0; i < l->n_io_devices; i++) {
+                size_t j = i;
+                for (; j > 0 && strcmp(l->io_devices[order[j - 1]].path, l->io_devices[i].path) > 0; j--)
+                        order[j] = order[j - 1];
+                order[j] = i;
+        }
 
         for (LimitKey k = 0; k < _LIMIT_KEY_MAX; k++) {
                 const uint64_t *v = limit_scalar_const(l, k);
@@ -971,7 +985,7 @@ int cgroup_limits_to_strv(const CgroupLimits *l, char ***ret) {
                 } else if (limit_key_is_io_device(k)) {
                         r = 0;
                         for (size_t i = 0; r >= 0 && i < l->n_io_devices; i++) {
-                                CgroupIODeviceLimit *d = &l->io_devices[i];
+                                CgroupIODeviceLimit *d = &l->io_devices[order[i]];
                                 _cleanup_free_ char *value = NULL;
 
                                 if (*io_field(d, k) == CGROUP_LIMIT_UNSET)

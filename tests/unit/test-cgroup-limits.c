@@ -525,6 +525,12 @@ static void test_to_strv(void) {
         round_trip(STRV_MAKE("CPUQuota=infinity", "CPUQuota=0.0001%"), STRV_MAKE("CPUQuota=0.0001%"));
         round_trip(STRV_MAKE("CPUQuota=100.1%"), STRV_MAKE("CPUQuota=100.1%"));
         round_trip(STRV_MAKE("CPUQuota=infinity"), STRV_MAKE("CPUQuota=infinity"));
+        /* Devices come out by path, whatever order they were named in (the fuzzer's find: the lines of
+         * one key in another order after a round trip). */
+        round_trip(STRV_MAKE("IOWriteIOPSMax=/dev/b 5", "IOReadIOPSMax=/dev/c 6", "IOReadIOPSMax=/dev/a 7",
+                             "IOReadIOPSMax=/dev/b 8"),
+                   STRV_MAKE("IOReadIOPSMax=/dev/a 7", "IOReadIOPSMax=/dev/b 8", "IOReadIOPSMax=/dev/c 6",
+                             "IOWriteIOPSMax=/dev/b 5"));
 }
 
 static void test_merge(void) {
