@@ -11,6 +11,8 @@
 #define CGROUP_LIMIT_UNSET UINT64_MAX       /* not asked for: the cgroup keeps what it has */
 #define CGROUP_LIMIT_MAX   (UINT64_MAX - 1) /* "infinity": the file's "max" */
 
+#define CGROUP_CPU_PERIOD_DEFAULT_USEC 100000U /* cpu.max's period when CPUQuotaPeriodSec= is unset */
+
 typedef enum CgroupController {
         CGROUP_CONTROLLER_CPU = 1U << 0,
         CGROUP_CONTROLLER_CPUSET = 1U << 1,
@@ -72,12 +74,21 @@ typedef struct CgroupLimitOption {
 extern const CgroupLimitOption cgroup_limit_options[];
 
 /* Sets one limit from a [Resources] key (systemd's name, case as systemd spells it) and its value in
- * systemd's syntax: bytes with K/M/G/T (base 1024), "infinity", percentages; CPUQuota=150%; lists
- * "0-3,6"; IO…Max= "DEVICE VALUE". IO…Max= adds to (or replaces the entry of) that device; an empty
- * value resets the key to unset. -EINVAL when the value is bad (ret_error, if given, gets one line
- * that names the key, the value and what is expected), -ENOENT when the key is unknown. */
+ * systemd's syntax: bytes with K/M/G/T/P/E (base 1024; base 1000 for IO…Max=, as systemd has it),
+ * "infinity", percentages; CPUQuota=150%; lists "0-3,6"; IO…Max= "DEVICE VALUE". IO…Max= adds to (or
+ * replaces the entry of) that device; an empty value resets the key to unset. -EINVAL when the value is
+ * bad (ret_error, if given, gets one line that names the key, the value and what is expected), -ENOENT
+ * when the key is unknown. host may be NULL: a percentage of memory or pid_max is then refused. On
+ * failure l is unchanged. */
 int cgroup_limit_set(CgroupLimits *l, const char *key, const char *value, const CgroupHostFacts *host,
                      char **ret_error);
+/* The same, with *ret_why a static string that says only what is expected, for callers that name the
+ * setting their own way ("berth: --memory-max=12Q: expected ..."). */
+int cgroup_limit_set_why(CgroupLimits *l, const char *key, const char *value, const CgroupHostFacts *host,
+                         const char **ret_why);
+
+/* A deep copy into dst, which is overwritten, not freed. */
+int cgroup_limits_copy(CgroupLimits *dst, const CgroupLimits *src);
 
 /* Copies every limit that is set in src over dst (the command line over a settings file; set-limit
  * over what a machine has). */
@@ -93,13 +104,31 @@ CgroupController cgroup_limits_controllers(const CgroupLimits *l);
 /* Checks values against the host: a cpuset outside the CPUs (memory nodes) that are online, an IO
  * device that is not a block device. -EINVAL/-ENOENT with one line in ret_error. */
 int cgroup_limits_check_host(const CgroupLimits *l, char **ret_error);
+/* Its cpuset half, pure: the online lists as the kernel prints them ("0-3,6"); mems_online NULL means
+ * node 0 only (a kernel without NUMA has no /sys/devices/system/node). */
+int cgroup_limits_check_cpusets(const CgroupLimits *l, const char *cpus_online, const char *mems_online,
+                                char **ret_error);
+
+/* The device io.max wants for an IO…Max= path: a block device node's own number, or the number of the
+ * block device a file's file system is on; a partition gives its whole disk. "/dev/block/MAJ:MIN"
+ * (how cgroup_limits_read() names devices) works on hosts without that directory too. -ENOTBLK for a
+ * character device, or a file on a file system without a block device (tmpfs, overlayfs, NFS). */
+int cgroup_io_device_resolve(const char *path, dev_t *ret);
+/* The whole disk of dev, looked up in sys_dev_block_fd (/sys/dev/block): dev itself unless it is a
+ * partition. -ENOTBLK when dev is not a block device there. */
+int cgroup_block_device_whole_disk(int sys_dev_block_fd, dev_t dev, dev_t *ret);
 
 /* Writes every limit that is set into the cgroup at cgroup_fd (memory.max, cpu.max, …; not
  * memory.oom.group, which belongs to the payload: see cgroup_limits_write_payload()). Stops at the
- * first failure with ret_file naming the file. */
+ * first failure with ret_file naming the file. A CPUQuotaPeriodSec= without CPUQuota= keeps the share
+ * of CPU time cpu.max has, at the new period. The files are opened below cgroup_fd and written, nothing
+ * else: a directory of plain files stands in for a cgroup in tests. */
 int cgroup_limits_write(const CgroupLimits *l, int cgroup_fd, const char **ret_file);
 int cgroup_limits_write_payload(const CgroupLimits *l, int payload_fd, const char **ret_file);
 
 /* The limits a cgroup has now, read from its files (unset where a file is missing, as on a cgroup
- * without that controller). */
+ * without that controller; "max" reads as CGROUP_LIMIT_MAX). io.max's devices are named
+ * "/dev/block/MAJ:MIN". Not memory.oom.group: see cgroup_limits_read_payload(). */
 int cgroup_limits_read(int cgroup_fd, CgroupLimits *ret);
+/* Fills l->oom_kill_group from the payload cgroup's memory.oom.group (left unset when missing). */
+int cgroup_limits_read_payload(int payload_fd, CgroupLimits *l);

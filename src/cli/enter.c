@@ -101,6 +101,14 @@ static int enter_or_shell(int argc, char *argv[], bool shell) {
         r = machine_open(verb, argv[optind], &st, &req.leader_pidfd);
         if (r != 0)
                 return r;
+        if (req.join_cgroup && machine_is_frozen(&st) > 0) {
+                /* A process started in a frozen cgroup freezes at once: berth would hang with it. */
+                log_error("%s: machine '%s' is frozen (berth thaw %s first, or --no-cgroup)", verb, st.name,
+                          st.name);
+                machine_state_done(&st);
+                safe_close(req.leader_pidfd);
+                return EXIT_BERTH_BUSY;
+        }
         if (shell) {
                 if (optind + 1 < argc)
                         req.user = argv[optind + 1];

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup-freeze.h"
+#include "cgroup-stats.h"
 #include "cleanup.h"
 #include "exit-codes.h"
 #include "fd-util.h"
@@ -21,6 +23,7 @@
 #include "parse-util.h"
 #include "process-util.h"
 #include "state.h"
+#include "stats.h"
 #include "strv.h"
 
 /* Finds a running machine: its state entry, a live monitor (the name's lock is held) and a pidfd for its
@@ -64,6 +67,64 @@ int machine_open(const char *verb, const char *name, MachineState *ret, int *ret
 
 static bool is_booted(const MachineState *st) {
         return init_kind_from_string(st->init) >= 0;
+}
+
+bool machine_cgroup_is_own(const MachineState *st) {
+        _cleanup_free_ char *suffix = strjoin3("/berth-", st->name, ".scope");
+        size_t n = st->cgroup ? strlen(st->cgroup) : 0, k = suffix ? strlen(suffix) : 0;
+
+        /* Only ever act on a cgroup that is this machine's by its name. */
+        return suffix && n > k && streq(st->cgroup + n - k, suffix) &&
+               strneq(st->cgroup, "/sys/fs/cgroup/", 15);
+}
+
+/* The machine's payload cgroup, where its processes are (the scope may hold more beside it, such as the
+ * monitor's supervisor, which must never be frozen). */
+static int open_payload(const MachineState *st, int *ret_fd) {
+        _cleanup_free_ char *path = NULL;
+        int fd;
+
+        if (!machine_cgroup_is_own(st))
+                return -ENOENT;
+        path = strjoin3(st->cgroup, "/payload", NULL);
+        if (!path)
+                return -ENOMEM;
+        fd = open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        *ret_fd = fd;
+        return 0;
+}
+
+int machine_is_frozen(const MachineState *st) {
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        r = open_payload(st, &fd);
+        if (r < 0)
+                return r;
+        r = cgroup_freeze_requested(fd);
+        return r == -EOPNOTSUPP ? 0 : r;
+}
+
+/* A frozen guest cannot act on a request to power off or reboot until it is thawed: thaw it first. */
+static int thaw_for(const char *verb, const MachineState *st) {
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if (open_payload(st, &fd) < 0 || cgroup_freeze_requested(fd) <= 0)
+                return 0;
+        log_notice("%s: machine '%s' is frozen: thawing it first, so it can act on the request", verb,
+                   st->name);
+        r = cgroup_freeze(fd, false, CGROUP_FREEZE_TIMEOUT_USEC);
+        if (r < 0) {
+                log_error_errno(r,
+                                "%s: cannot thaw machine '%s' first: %m (berth terminate kills it "
+                                "frozen)",
+                                verb, st->name);
+                return exit_code_from_errno(r);
+        }
+        return 0;
 }
 
 typedef int (*MachineAction)(const char *verb, const MachineState *st, int pidfd, void *userdata);
@@ -115,10 +176,15 @@ static int do_poweroff(const char *verb, const MachineState *st, int pidfd, void
                 log_error_errno(r, "%s: cannot find the monitor of machine '%s': %m", verb, st->name);
                 return exit_code_from_errno(r);
         }
+        r = thaw_for(verb, st);
+        if (r != 0)
+                return r;
         return send_signal(verb, st, monitor, SIGTERM);
 }
 
 static int do_reboot(const char *verb, const MachineState *st, int pidfd, void *userdata) {
+        int r;
+
         if (!is_booted(st)) {
                 log_error(
                         "%s: machine '%s' runs a command, not an init: it cannot reboot (berth poweroff or "
@@ -126,23 +192,59 @@ static int do_reboot(const char *verb, const MachineState *st, int pidfd, void *
                         verb, st->name);
                 return EXIT_BERTH_UNSUPPORTED;
         }
+        r = thaw_for(verb, st);
+        if (r != 0)
+                return r;
         return send_signal(verb, st, pidfd, init_reboot_signal(init_kind_from_string(st->init)));
 }
 
-static bool cgroup_is_machines(const MachineState *st) {
-        _cleanup_free_ char *suffix = strjoin3("/berth-", st->name, ".scope");
-        size_t n = st->cgroup ? strlen(st->cgroup) : 0, k = suffix ? strlen(suffix) : 0;
+static int do_freeze(const char *verb, const MachineState *st, int pidfd, void *userdata) {
+        bool freeze = *(const bool *) userdata;
+        _cleanup_close_ int fd = -EBADF;
+        int r;
 
-        /* Only ever act on a cgroup that is this machine's by its name. */
-        return suffix && n > k && streq(st->cgroup + n - k, suffix) &&
-               strneq(st->cgroup, "/sys/fs/cgroup/", 15);
+        if (!machine_cgroup_is_own(st)) {
+                log_error("%s: machine '%s' has no cgroup of its own on record", verb, st->name);
+                return EXIT_BERTH_FAILURE;
+        }
+        r = open_payload(st, &fd);
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot open the cgroup of machine '%s': %m", verb, st->name);
+                return exit_code_from_errno(r);
+        }
+        /* Only the payload: the monitor (and its supervisor cgroup) must keep running to notice the
+         * machine end, or to power it off. */
+        r = cgroup_freeze(fd, freeze, CGROUP_FREEZE_TIMEOUT_USEC);
+        if (r == -EOPNOTSUPP) {
+                log_error("%s: this kernel has no cgroup freezer (cgroup.freeze needs Linux 5.2 or later)",
+                          verb);
+                return EXIT_BERTH_UNSUPPORTED;
+        }
+        if (r == -ETIMEDOUT && freeze) {
+                log_error("%s: machine '%s' did not freeze within %us: a process of it is in an "
+                          "uninterruptible sleep (thawed it again; try later)",
+                          verb, st->name, CGROUP_FREEZE_TIMEOUT_USEC / 1000000U);
+                return EXIT_BERTH_BUSY;
+        }
+        if (r == -ETIMEDOUT) {
+                log_error("%s: machine '%s' is still frozen after %us: a cgroup above it is frozen "
+                          "(thaw that one)",
+                          verb, st->name, CGROUP_FREEZE_TIMEOUT_USEC / 1000000U);
+                return EXIT_BERTH_BUSY;
+        }
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot %s machine '%s': %m", verb, freeze ? "freeze" : "thaw",
+                                st->name);
+                return exit_code_from_errno(r);
+        }
+        return 0;
 }
 
 static int do_terminate(const char *verb, const MachineState *st, int pidfd, void *userdata) {
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        if (!cgroup_is_machines(st)) {
+        if (!machine_cgroup_is_own(st)) {
                 log_error("%s: machine '%s' has no cgroup of its own on record", verb, st->name);
                 return EXIT_BERTH_FAILURE;
         }
@@ -214,9 +316,12 @@ static int do_kill(const char *verb, const MachineState *st, int pidfd, void *us
         size_t n = 0;
         int r;
 
+        if (o->signal != SIGKILL && machine_is_frozen(st) > 0)
+                log_notice("%s: machine '%s' is frozen: %s waits until it is thawed (berth thaw %s)", verb,
+                           st->name, signal_name(o->signal), st->name);
         if (o->leader_only)
                 return send_signal(verb, st, pidfd, o->signal);
-        if (!cgroup_is_machines(st)) {
+        if (!machine_cgroup_is_own(st)) {
                 log_error("%s: machine '%s' has no cgroup of its own on record", verb, st->name);
                 return EXIT_BERTH_FAILURE;
         }
@@ -269,6 +374,18 @@ int verb_reboot(int argc, char *argv[]) {
 int verb_terminate(int argc, char *argv[]) {
         int r = parse_names_only("terminate", argc, argv);
         return r ? (r < 0 ? 0 : r) : for_each_machine("terminate", argc, argv, optind, do_terminate, NULL);
+}
+
+int verb_freeze(int argc, char *argv[]) {
+        bool freeze = true;
+        int r = parse_names_only("freeze", argc, argv);
+        return r ? (r < 0 ? 0 : r) : for_each_machine("freeze", argc, argv, optind, do_freeze, &freeze);
+}
+
+int verb_thaw(int argc, char *argv[]) {
+        bool freeze = false;
+        int r = parse_names_only("thaw", argc, argv);
+        return r ? (r < 0 ? 0 : r) : for_each_machine("thaw", argc, argv, optind, do_freeze, &freeze);
 }
 
 int verb_kill(int argc, char *argv[]) {
@@ -410,6 +527,8 @@ int verb_status(int argc, char *argv[]) {
                 struct timespec now;
                 uint64_t up;
                 char since[64];
+                CgroupStats stats;
+                const char *freezer;
 
                 r = machine_open("status", argv[i], &st, &pidfd);
                 if (r != 0) {
@@ -418,8 +537,15 @@ int verb_status(int argc, char *argv[]) {
                         continue;
                 }
                 safe_close(pidfd);
-                if (cgroup_is_machines(&st))
+                cgroup_stats_init(&stats);
+                if (machine_cgroup_is_own(&st)) {
+                        _cleanup_close_ int scope = open(st.cgroup, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+
                         (void) collect_pids(st.cgroup, &pids, &n, 0);
+                        if (scope >= 0)
+                                (void) cgroup_stats_read(scope, &stats);
+                }
+                freezer = stats_freezer_state(&stats);
                 procs = calloc(n + 1, sizeof(Proc));
                 for (size_t k = 0; procs && k < n; k++) {
                         procs[k].pid = pids[k];
@@ -445,6 +571,7 @@ int verb_status(int argc, char *argv[]) {
                         printf(",\"cgroup\":");
                         json_write_string(stdout, st.cgroup);
                         list_print_userns_json(&st);
+                        stats_print_json_fields(&stats, false, 0);
                         printf(",\"since_usec\":%llu,\"uptime_usec\":%llu,\"processes\":[",
                                (unsigned long long) st.since_usec, (unsigned long long) up);
                         for (size_t k = 0; procs && k < n; k++) {
@@ -456,7 +583,8 @@ int verb_status(int argc, char *argv[]) {
                         printf("]}");
                 } else {
                         printf("%s%s\n", i > optind ? "\n" : "", st.name);
-                        printf("          State: %s\n", st.state ?: "running");
+                        printf("          State: %s%s%s%s\n", st.state ?: "running", freezer ? " (" : "",
+                               freezer ?: "", freezer ? ")" : "");
                         printf("           Init: %s\n", st.init ?: "-");
                         printf("         Leader: %d\n", (int) st.leader);
                         printf("        Monitor: %d\n", (int) st.monitor);
@@ -473,6 +601,7 @@ int verb_status(int argc, char *argv[]) {
                         printf("          Since: %s (up %llus)\n", since,
                                (unsigned long long) (up / 1000000));
                         printf("         Cgroup: %s\n", st.cgroup ?: "-");
+                        stats_print_status_lines(&stats, 15);
                         printf("      Processes:\n");
                         if (procs)
                                 print_tree(procs, n, 0, 0, true);

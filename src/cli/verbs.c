@@ -8,6 +8,7 @@
 #include "log.h"
 #include "machines.h"
 #include "run.h"
+#include "stats.h"
 #include "verbs.h"
 
 static const Verb verbs[] = {
@@ -23,6 +24,9 @@ static const Verb verbs[] = {
         { "reboot", "Machines", "Ask a booted machine to reboot", verb_reboot },
         { "terminate", "Machines", "Kill every process of a machine at once", verb_terminate },
         { "kill", "Machines", "Send a signal to a machine's processes", verb_kill },
+        { "stats", "Machines", "Show what machines use: CPU, memory, tasks, IO", verb_stats },
+        { "freeze", "Machines", "Stop every process of a machine where it is", verb_freeze },
+        { "thaw", "Machines", "Let a frozen machine run again", verb_thaw },
 };
 
 const Verb *verb_find(const char *name) {
