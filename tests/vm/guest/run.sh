@@ -10,6 +10,7 @@
 # BERTH_VM_DEBIAN_DISK (the Debian tree's disk, when there is one: mounted here at /srv/debian) and
 # BERTH_VM_TESTS (names of the scripts to run, e.g. "smoke"; empty: all).
 # Each script's stderr goes to /berth/result/NAME.err; the end of it is shown when the script fails.
+# A script still running after BERTH_VM_SCRIPT_TIMEOUT seconds (default 600) is killed (status 124).
 set -u
 R=${BERTH_VM_RESULT:-/berth/result}
 GUEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -88,7 +89,8 @@ for t in "$GUEST_DIR"/test-smoke.sh $(ls "$GUEST_DIR"/test-*.sh | grep -v '/test
                 fi
         done < <(
                 cd /
-                bash "$t" 2>"$R/$name.err" </dev/null
+                # One script that hangs must not take the others' results with it.
+                timeout -k 10 "${BERTH_VM_SCRIPT_TIMEOUT:-600}" bash "$t" 2>"$R/$name.err" </dev/null
                 echo "berth-vm-script-exit $?"
         )
         if [ -z "$plan" ]; then

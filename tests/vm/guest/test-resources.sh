@@ -200,8 +200,9 @@ if up "freeze: a counting machine runs"; then
         is "$RC" 0 "freeze: berth freeze succeeds"
         [ "$RC" = 0 ] || diag "$ERR"
         S=$(scope_of "$Z")
-        wait_until 10 grep -qx "frozen 1" "$S/cgroup.events"
-        ok $? "freeze: the scope's cgroup.events says frozen 1"
+        # The payload, not the whole scope: berth's monitor must go on running.
+        wait_until 10 grep -qx "frozen 1" "$S/payload/cgroup.events"
+        ok $? "freeze: the payload's cgroup.events says frozen 1"
         bx stats --json "$Z"
         is "$(json_num "$OUT" frozen)" true "freeze: berth stats --json: frozen is true"
         c1=$(cat "$ZSYNC/counter")
