@@ -53,12 +53,16 @@ wanted() {
 }
 
 # The bed's own checks first: when they fail, the rest says little.
-for t in "$GUEST_DIR"/test-smoke.sh $(ls "$GUEST_DIR"/test-*.sh | grep -v '/test-smoke\.sh$'); do
+scripts=("$GUEST_DIR"/test-smoke.sh)
+for t in "$GUEST_DIR"/test-*.sh; do
+        [ "$t" = "$GUEST_DIR/test-smoke.sh" ] || scripts+=("$t")
+done
+for t in "${scripts[@]}"; do
         name=$(basename "$t" .sh)
         name=${name#test-}
         wanted "$name" || continue
         emit "# --- $name"
-        plan= ended= failed_before=$FAILED
+        plan='' ended='' failed_before=$FAILED
         while IFS= read -r line; do
                 if [[ $line =~ ^(not\ )?ok\ [0-9]+(\ -)?\ ?(.*)$ ]]; then
                         N=$((N + 1))

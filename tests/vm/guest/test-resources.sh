@@ -16,6 +16,7 @@ fi
 # A private copy of the busybox tree with the helper in it (machine_bg and mrun run $TREE/$RUN_TREE).
 TREE=$(copy_tree)
 install -m 0755 "$HOG" "$TREE/usr/bin/hog"
+# shellcheck disable=SC2034 # read by mrun
 RUN_TREE=$TREE
 STARTED=()
 
@@ -227,7 +228,7 @@ start "$T" -- 'sleep 600 & sleep 600 & touch /run/sync/ready; wait'
 if up "terminate: a machine with three processes runs"; then
         S=$(scope_of "$T")
         ok "$([ -d "$S/payload" ] && [ -d "$S/supervisor" ]; echo $?)" "terminate: the scope has the children payload and supervisor"
-        [ -d "$S/supervisor" ] || diag "scope $S: $(ls "$S" | grep -v '\.' | tr '\n' ' ')"
+        [ -d "$S/supervisor" ] || diag "scope $S: $(find "$S" -mindepth 1 -maxdepth 1 -type d -printf '%f ')"
         PIDS=$(machine_pids "$T")
         bx terminate "$T"
         is "$RC" 0 "terminate: berth terminate succeeds"
