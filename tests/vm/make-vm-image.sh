@@ -18,13 +18,14 @@
 #                   9p shares berth-src, berth-build (read-only) and berth-result at /berth/src,
 #                   /berth/build and /berth/result. The busybox trees of tests/lib are prebuilt in
 #                   /var/tmp/berth-test-cache (busybox, busybox-init).
-#   vmlinux         the ELF kernel unpacked from Debian's vmlinuz (booted through its PVH entry), or
-#   bzImage         the vmlinuz itself when it could not be unpacked (boot-mode says which)
+#   vmlinux         the ELF kernel unpacked from Debian's vmlinuz, booted through its PVH entry with
+#                   qboot (when that was checked to work here: a boot as far as the initramfs)
+#   bzImage         the vmlinuz itself, booted with the default firmware when vmlinux is missing
 #   initramfs.cpio  busybox-static, the modules to reach the root (virtio_pci, virtio_blk, ext4 and
 #                   their dependencies, 9p) and an /init that loads them, mounts /dev/vda and
 #                   switch_roots to systemd
 #   kernel-version  e.g. 6.1.0-26-amd64
-#   boot-mode       pvh or bzimage
+#   boot-mode       pvh (vmlinux) or bzimage
 # The kernel is the one linux-image-amd64 depends on now (`apt-get download` + `dpkg-deb -x`: nothing
 # is installed on this host). The images are meant to be booted with qemu -snapshot, so they stay as built.
 #
@@ -128,6 +129,15 @@ prune() {
 command -v mkfs.ext4 >/dev/null 2>&1 || skip "no mkfs.ext4 (apt-get install e2fsprogs)"
 grep -q -- '-d ' <<<"$(mkfs.ext4 2>&1 || true)" || skip "mkfs.ext4 cannot populate an image from a directory (-d)"
 mkdir -p "$cache"
+
+# qboot_rom: the path of qemu's qboot firmware (qemu-system-data), or nothing.
+qboot_rom() {
+        local f
+        for f in /usr/share/qemu/qboot.rom /usr/share/qemu/bios-microvm.bin /usr/share/seabios/qboot.rom; do
+                [ -f "$f" ] && { echo "$f"; return 0; }
+        done
+        return 0
+}
 
 # mkfs_dir DIR IMG LABEL: an ext4 image of DIR, sized to DIR's content plus room for what the tests
 # write (sparse: only the data takes space).
@@ -429,6 +439,13 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# make-vm-image.sh's check that this kernel boots this way at all.
+case " $(cat /proc/cmdline) " in
+*" berth.probe "*)
+        echo "berth initramfs: probe ok" >/dev/console
+        poweroff -f
+        ;;
+esac
 fail() {
         echo "berth initramfs: $*" >/dev/console
         poweroff -f
@@ -458,12 +475,28 @@ rm -rf "$ird"
 
 # --- the kernel image -------------------------------------------------------------------------------
 
-if "$here/extract-vmlinux.sh" "$tmp/kernel/boot/vmlinuz-$kver" "$tmp/vmlinux" 2>"$log"; then
+# The bzImage always (BERTH_VM_BOOT=bzimage boots it), the vmlinux when it can be unpacked and boots
+# through PVH with qboot here: a boot as far as the initramfs, a few seconds.
+cp "$tmp/kernel/boot/vmlinuz-$kver" "$tmp/bzImage"
+echo bzimage >"$tmp/boot-mode"
+qboot=$(qboot_rom)
+if ! "$here/extract-vmlinux.sh" "$tmp/kernel/boot/vmlinuz-$kver" "$tmp/vmlinux" 2>"$log"; then
+        echo "$prog: cannot unpack vmlinux ($(tail -n 1 "$log")): the bed boots the bzImage" >&2
+elif [ -z "$qboot" ]; then
+        echo "$prog: no qboot firmware (qemu-system-data): the bed boots the bzImage" >&2
+        rm -f "$tmp/vmlinux"
+elif ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
+        # Nothing to boot it with here (the bed skips); PVH is what works where there is.
+        echo pvh >"$tmp/boot-mode"
+elif timeout -k 5 120 qemu-system-x86_64 -nodefaults -no-user-config -M pc -accel tcg -m 256 -display none \
+        -no-reboot -bios "$qboot" -kernel "$tmp/vmlinux" -initrd "$tmp/initramfs.cpio" \
+        -append "console=ttyS0 quiet panic=-1 berth.probe" -serial "file:$log" </dev/null >/dev/null 2>&1 &&
+        grep -q "berth initramfs: probe ok" "$log"; then
         echo pvh >"$tmp/boot-mode"
 else
-        echo "$prog: cannot unpack vmlinux ($(tail -n 1 "$log")): the bed boots the bzImage" >&2
-        cp "$tmp/kernel/boot/vmlinuz-$kver" "$tmp/bzImage"
-        echo bzimage >"$tmp/boot-mode"
+        echo "$prog: vmlinux did not boot through PVH with $qboot: the bed boots the bzImage" >&2
+        sed 's/^/  /' "$log" | tail -n 5 >&2
+        rm -f "$tmp/vmlinux"
 fi
 echo "$kver" >"$tmp/kernel-version"
 rm -rf "$tmp/kernel"

@@ -15,6 +15,8 @@
 #   BERTH_VM_TIMEOUT  seconds the whole guest run may take before qemu is killed (default 1100)
 #   BERTH_VM_MEMORY   the guest's memory in MiB (default 2048)
 #   BERTH_VM_ACCEL    qemu's -accel (default tcg,thread=multi: this host's KVM is nested in software)
+#   BERTH_VM_BOOT     pvh (the unpacked vmlinux with qboot) or bzimage (the default firmware); the
+#                     default is what make-vm-image.sh found to work
 #   BERTH_VM_TESTS    guest test names to run (e.g. "smoke resources"); default all
 #   BERTH_VM_SHELL=1  no tests: a root shell on the guest's serial console, on this terminal
 #                     (`poweroff` or exit ends it; Ctrl-A X quits qemu)
@@ -127,15 +129,16 @@ args=(-nodefaults -no-user-config -M pc -accel "$VM_ACCEL" -smp 2 -m "$VM_MEMORY
         -device "virtio-9p-pci,fsdev=build,mount_tag=berth-build"
         -fsdev "local,id=result,path=$run/result,security_model=none"
         -device "virtio-9p-pci,fsdev=result,mount_tag=berth-result")
-if [ "$(cat "$guest/boot-mode")" = pvh ]; then
+boot_mode=${BERTH_VM_BOOT:-$(cat "$guest/boot-mode")}
+qboot=
+for f in /usr/share/qemu/qboot.rom /usr/share/qemu/bios-microvm.bin /usr/share/seabios/qboot.rom; do
+        [ -f "$f" ] && { qboot=$f; break; }
+done
+if [ "$boot_mode" = pvh ] && [ -f "$guest/vmlinux" ] && [ -n "$qboot" ]; then
         # The ELF vmlinux through its PVH entry, with qboot: no BIOS, no decompressor.
-        qboot=
-        for f in /usr/share/qemu/qboot.rom /usr/share/qemu/bios-microvm.bin /usr/share/seabios/qboot.rom; do
-                [ -f "$f" ] && { qboot=$f; break; }
-        done
-        [ -z "$qboot" ] || args+=(-bios "$qboot")
-        args+=(-kernel "$guest/vmlinux")
+        args+=(-bios "$qboot" -kernel "$guest/vmlinux")
 else
+        boot_mode=bzimage
         args+=(-kernel "$guest/bzImage")
 fi
 [ -z "$debian_disk" ] || args+=(-drive "file=$debian_disk,format=raw,if=virtio")
@@ -186,7 +189,7 @@ wait "$qpid" || qrc=$?
 qpid=
 stream all
 cp "$serial" "$LOG_DIR/vm-serial.log" 2>/dev/null
-echo "$prog: the guest ran $((SECONDS - start)) s (qemu status $qrc); serial log: $LOG_DIR/vm-serial.log" >&2
+echo "$prog: the guest ran $((SECONDS - start)) s (boot $boot_mode, qemu status $qrc); serial log: $LOG_DIR/vm-serial.log" >&2
 
 status=$(cat "$run/result/status" 2>/dev/null)
 if [ -z "$status" ]; then
