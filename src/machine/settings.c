@@ -156,6 +156,7 @@ Settings *settings_new(void) {
         s->console = _CONSOLE_MODE_INVALID;
         s->kill_timeout_usec = KILL_TIMEOUT_DEFAULT_USEC;
         s->no_new_privileges = -1;
+        cgroup_limits_init(&s->limits);
         return s;
 }
 
@@ -171,6 +172,8 @@ void custom_mount_done(CustomMount *m) {
 Settings *settings_free(Settings *s) {
         if (!s)
                 return NULL;
+        cgroup_limits_done(&s->limits);
+        free(s->slice);
         free(s->machine_name);
         free(s->directory);
         free(s->hostname);

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
+
 /* One struct for every knob of a machine. The CLI fills it; everything below takes a Settings *. */
 
 typedef enum ConsoleMode {
@@ -125,6 +127,10 @@ typedef struct Settings {
 
         CustomMount *mounts;
         size_t n_mounts;
+
+        CgroupLimits limits; /* [Resources], --memory-max= … */
+        char *slice;         /* --slice=, Slice=: NULL for machine.slice */
+        CgroupManager cgroup_manager;
 } Settings;
 
 #define CUSTOM_MOUNTS_MAX         256U

@@ -9,6 +9,7 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "cgroup-freeze.h"
 #include "boot.h"
 #include "fd-util.h"
 #include "log.h"
@@ -31,11 +32,8 @@ static int on_leader_exit(sd_event_source *s, const siginfo_t *si, void *userdat
 }
 
 static void kill_machine(Machine *m) {
-        _cleanup_close_ int scope = -EBADF;
-
-        /* Everything of the machine at once, PID 1 included. */
-        if (m->cgroup && (scope = open(m->cgroup, O_DIRECTORY | O_RDONLY | O_CLOEXEC)) >= 0 &&
-            write_string_file_at(scope, "cgroup.kill", "1") >= 0)
+        /* Everything of the machine at once, PID 1 included; not the monitor, which is the scope's too. */
+        if (m->cgroup_fd >= 0 && write_string_file_at(m->cgroup_fd, "cgroup.kill", "1") >= 0)
                 return;
         if (m->leader_pidfd >= 0)
                 (void) pidfd_signal(m->leader_pidfd, SIGKILL);
@@ -66,6 +64,10 @@ static void request_poweroff(Machine *m) {
         set_state(m, "stopping");
         log_info("Asking machine '%s' to power off (SIG%s to its %s).", m->name, signal_name(sig),
                  init_kind_to_string(m->init.kind));
+        /* A frozen guest cannot act on the signal: thaw it first (berth freeze leaves it frozen). No
+         * waiting for the thaw to complete: the signal is pending until it does. */
+        if (m->cgroup_fd >= 0 && cgroup_freeze_requested(m->cgroup_fd) > 0)
+                (void) write_string_file_at(m->cgroup_fd, "cgroup.freeze", "0");
         if (m->leader_pidfd >= 0)
                 (void) pidfd_signal(m->leader_pidfd, sig);
         r = sd_event_add_time_relative(m->event, &m->kill_timer, CLOCK_MONOTONIC,
