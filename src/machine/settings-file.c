@@ -12,6 +12,7 @@
 #include "parse-util.h"
 #include "path-util.h"
 #include "settings-file.h"
+#include "slice.h"
 #include "strv.h"
 
 int settings_file_find(const char *name, const char *image_dir, char **ret_path, bool *ret_trusted) {
@@ -63,6 +64,10 @@ typedef struct ApplyContext {
         Settings *s;
         bool trusted;
         char **ignored;
+        const CgroupHostFacts *host; /* NULL: read into host_buf when a percentage needs it */
+        CgroupHostFacts host_buf;
+        bool host_tried;
+        char *error; /* why a [Resources] value was refused */
 } ApplyContext;
 
 static int ignore(ApplyContext *c, const char *section, const char *key, unsigned line, const char *why) {
@@ -88,6 +93,82 @@ static int add_mount(Settings *s, int r, CustomMount *m) {
         r = settings_add_mount(s, m);
         if (r < 0)
                 custom_mount_done(m);
+        return r;
+}
+
+static int resource_error(ApplyContext *c, const char *key, const char *v, const char *why) {
+        c->error = mfree(c->error);
+        if (asprintf(&c->error, "%s=%s: %s", key, v, why) < 0)
+                return -ENOMEM;
+        return -EINVAL;
+}
+
+/* The weight a CPUWeight= or IOWeight= value asks for, or CGROUP_LIMIT_UNSET. */
+static int resource_weight(ApplyContext *c, const char *key, const char *v, uint64_t *ret) {
+        CgroupLimits t;
+        int r;
+
+        cgroup_limits_init(&t);
+        c->error = mfree(c->error);
+        r = cgroup_limit_set(&t, key, v, NULL, &c->error);
+        *ret = streq(key, "CPUWeight") ? t.cpu_weight : t.io_weight;
+        cgroup_limits_done(&t);
+        return r;
+}
+
+static int apply_resource(ApplyContext *c, const char *section, const char *key, const char *v,
+                          unsigned line) {
+        Settings *s = c->s;
+        int r;
+
+        if (streq(key, "Slice")) {
+                char *n;
+
+                if (!c->trusted)
+                        return ignore(c, section, key, line,
+                                      "the slice is the host's to choose, only honoured in /etc/berth "
+                                      "or " BERTH_STATE_DIR);
+                if (isempty(v)) {
+                        s->slice = mfree(s->slice);
+                        return 0;
+                }
+                r = slice_name_normalize(v, &n);
+                if (r == -EINVAL)
+                        return resource_error(
+                                c, key, v,
+                                "expected NAME (for machine-NAME.slice) or a full name like "
+                                "tenants-a.slice, of letters, digits, ':', '_', '.' and single "
+                                "dashes between words");
+                if (r < 0)
+                        return r;
+                free(s->slice);
+                s->slice = n;
+                return 0;
+        }
+
+        if (!c->trusted && (streq(key, "CPUWeight") || streq(key, "IOWeight"))) {
+                uint64_t w;
+
+                r = resource_weight(c, key, v, &w);
+                if (r < 0)
+                        return r;
+                if (w != CGROUP_LIMIT_UNSET && w > 100)
+                        return ignore(c, section, key, line,
+                                      "a weight above 100 takes time from other machines, only honoured in "
+                                      "trusted files");
+        }
+
+        if (!c->host && !c->host_tried && strchr(v, '%')) {
+                c->host_tried = true;
+                if (cgroup_host_facts(&c->host_buf) >= 0)
+                        c->host = &c->host_buf;
+        }
+        c->error = mfree(c->error);
+        r = cgroup_limit_set(&s->limits, key, v, c->host, &c->error);
+        if (r == -ENOENT) {
+                c->error = mfree(c->error); /* not an error here, and not to be reported for a later one */
+                return ignore(c, section, key, line, "unknown, ignored");
+        }
         return r;
 }
 
@@ -219,25 +300,38 @@ static int apply_one(const char *section, const char *key, const char *v, unsign
                 if (!r)
                         PRIVILEGED(); /* the host's network is not the guest's to ask for */
                 s->network = r ? NETWORK_PRIVATE : NETWORK_HOST;
-        } else
+        } else if (streq(section, "Resources"))
+                return apply_resource(c, section, key, v, line);
+        else
                 return ignore(c, section, key, line, "unknown, ignored");
 #undef IS
 #undef PRIVILEGED
         return 0;
 }
 
-int settings_file_apply(Settings *s, const char *text, bool trusted, char ***ret_ignored,
-                        unsigned *ret_line) {
-        ApplyContext c = { .s = s, .trusted = trusted };
+int settings_file_apply_full(Settings *s, const char *text, bool trusted, const CgroupHostFacts *host,
+                             char ***ret_ignored, unsigned *ret_line, char **ret_error) {
+        ApplyContext c = { .s = s, .trusted = trusted, .host = host };
         int r;
 
+        if (ret_error)
+                *ret_error = NULL;
         if (strlen(text) > SETTINGS_FILE_SIZE_MAX)
                 return -EFBIG;
         r = ini_parse(text, apply_one, &c, ret_line);
         if (r < 0) {
                 strv_free(c.ignored);
+                if (ret_error && r == -EINVAL)
+                        *ret_error = TAKE_PTR(c.error);
+                free(c.error);
                 return r;
         }
+        free(c.error);
         *ret_ignored = c.ignored;
         return 0;
+}
+
+int settings_file_apply(Settings *s, const char *text, bool trusted, char ***ret_ignored,
+                        unsigned *ret_line) {
+        return settings_file_apply_full(s, text, trusted, NULL, ret_ignored, ret_line, NULL);
 }

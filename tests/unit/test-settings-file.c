@@ -7,6 +7,125 @@
 #include "strv.h"
 #include "tap.h"
 
+static const CgroupHostFacts host = { .physical_memory = UINT64_C(8) << 30, .pid_max = 32768 };
+
+/* [Resources]: every limit key, Slice=, and what an untrusted file may not do. */
+static void test_resources(void) {
+        char **ignored = NULL, *error = NULL;
+        unsigned line = 0;
+        Settings *s;
+
+        s = settings_new();
+        CHECK(cgroup_limits_is_empty(&s->limits) && !s->slice);
+        CHECK_INT(settings_file_apply_full(
+                          s,
+                          "[Resources]\nMemoryMax=1G\nMemoryHigh=50%\nMemorySwapMax=0\nCPUWeight=500\n"
+                          "CPUQuota=150%\nCPUQuotaPeriodSec=10ms\nAllowedCPUs=0-3 6\nAllowedMemoryNodes=0\n"
+                          "TasksMax=10%\nIOWeight=1000\nIOReadBandwidthMax=/dev/sda 10M\n"
+                          "IOWriteBandwidthMax=/dev/sda 5M\nIOReadIOPSMax=/dev/sdb 100\n"
+                          "IOWriteIOPSMax=/dev/sdb infinity\nOOMPolicy=kill\nSlice=tenants\n",
+                          true, &host, &ignored, &line, &error),
+                  ==, 0);
+        CHECK_UINT(strv_length(ignored), ==, 0);
+        CHECK(!error);
+        CHECK_UINT(s->limits.memory_max, ==, UINT64_C(1) << 30);
+        CHECK_UINT(s->limits.memory_high, ==, UINT64_C(4) << 30);
+        CHECK_UINT(s->limits.memory_swap_max, ==, 0);
+        CHECK_UINT(s->limits.cpu_weight, ==, 500);
+        CHECK_UINT(s->limits.cpu_quota_usec, ==, 1500000);
+        CHECK_UINT(s->limits.cpu_period_usec, ==, 10000);
+        CHECK_STR(s->limits.cpuset_cpus, "0-3,6");
+        CHECK_STR(s->limits.cpuset_mems, "0");
+        CHECK_UINT(s->limits.pids_max, ==, 3276);
+        CHECK_UINT(s->limits.io_weight, ==, 1000);
+        CHECK_UINT(s->limits.n_io_devices, ==, 2);
+        CHECK_INT(s->limits.oom_kill_group, ==, 1);
+        CHECK_STR(s->slice, "machine-tenants.slice");
+        strv_free(ignored);
+        ignored = NULL;
+
+        /* Later lines win; empty values reset. */
+        CHECK_INT(settings_file_apply(s, "[Resources]\nMemoryMax=2G\nCPUWeight=\nSlice=\nSlice=a-b.slice\n",
+                                      true, &ignored, &line),
+                  ==, 0);
+        CHECK_UINT(s->limits.memory_max, ==, UINT64_C(2) << 30);
+        CHECK_UINT(s->limits.cpu_weight, ==, CGROUP_LIMIT_UNSET);
+        CHECK_STR(s->slice, "a-b.slice");
+        strv_free(ignored);
+        ignored = NULL;
+        settings_free(s);
+
+        /* Untrusted: limits only restrict and apply, but not Slice= or a weight above the default. */
+        s = settings_new();
+        CHECK_INT(
+                settings_file_apply_full(s,
+                                         "[Resources]\nSlice=other-tenant\nMemoryMax=512M\nCPUWeight=10000\n"
+                                         "IOWeight=50\nIOWeight=101\nCPUQuota=20%\nTasksMax=100\n"
+                                         "NoSuchLimit=1\nOOMPolicy=continue\nCPUWeight=100\n",
+                                         false, &host, &ignored, &line, &error),
+                ==, 0);
+        CHECK(!s->slice);
+        CHECK_UINT(s->limits.memory_max, ==, UINT64_C(512) << 20);
+        CHECK_UINT(s->limits.cpu_weight, ==, 100);
+        CHECK_UINT(s->limits.io_weight, ==, 50);
+        CHECK_UINT(s->limits.cpu_quota_usec, ==, 200000);
+        CHECK_UINT(s->limits.pids_max, ==, 100);
+        CHECK_INT(s->limits.oom_kill_group, ==, 0);
+        CHECK_UINT(strv_length(ignored), ==, 4);
+        CHECK_MSG(strv_length(ignored) >= 4 && strstr(ignored[0], "Resources.Slice (line 2)") &&
+                          strstr(ignored[1], "Resources.CPUWeight (line 4)") &&
+                          strstr(ignored[2], "Resources.IOWeight (line 6)") &&
+                          strstr(ignored[3], "Resources.NoSuchLimit (line 9): unknown"),
+                  "untrusted Slice=, raised weights and unknown keys are named");
+        strv_free(ignored);
+        ignored = NULL;
+        settings_free(s);
+
+        /* A bad value: the line, and a line saying why. */
+        s = settings_new();
+        CHECK_INT(settings_file_apply_full(s, "[Resources]\nCPUWeight=5\nMemoryMax=12Q\n", true, &host,
+                                           &ignored, &line, &error),
+                  ==, -EINVAL);
+        CHECK_UINT(line, ==, 3);
+        CHECK_MSG(error && strncmp(error, "MemoryMax=12Q: expected bytes", 29) == 0, "why: %s",
+                  error ?: "(null)");
+        free(error);
+        error = NULL;
+        CHECK_INT(settings_file_apply_full(s, "[Resources]\nSlice=-bad\n", true, &host, &ignored, &line,
+                                           &error),
+                  ==, -EINVAL);
+        CHECK_MSG(error && strncmp(error, "Slice=-bad: expected NAME", 25) == 0, "why: %s",
+                  error ?: "(null)");
+        free(error);
+        error = NULL;
+        /* Untrusted, a bad weight is still an error rather than quietly ignored. */
+        CHECK_INT(settings_file_apply_full(s, "[Resources]\nIOWeight=0\n", false, &host, &ignored, &line,
+                                           &error),
+                  ==, -EINVAL);
+        CHECK_MSG(error && strstr(error, "IOWeight=0: expected a weight"), "why: %s", error ?: "(null)");
+        free(error);
+        error = NULL;
+        /* Not a [Resources] value: no line from the limits. */
+        CHECK_INT(
+                settings_file_apply_full(s, "[Exec]\nBoot=perhaps\n", true, &host, &ignored, &line, &error),
+                ==, -EINVAL);
+        CHECK(!error);
+        CHECK_INT(settings_file_apply_full(s, "[Resources]\nNoSuchLimit=1\n[Exec]\nBoot=perhaps\n", true,
+                                           &host, &ignored, &line, &error),
+                  ==, -EINVAL);
+        CHECK_MSG(!error, "an ignored key's message is not reported for a later error");
+        free(error);
+        error = NULL;
+        /* Without the host's facts given, a percentage reads them from this host. */
+        CHECK_INT(settings_file_apply(s, "[Resources]\nMemoryMax=100%\nTasksMax=100%\n", true, &ignored,
+                                      &line),
+                  ==, 0);
+        CHECK(s->limits.memory_max > 0 && s->limits.memory_max != CGROUP_LIMIT_UNSET);
+        CHECK(s->limits.pids_max > 0 && s->limits.pids_max != CGROUP_LIMIT_UNSET);
+        strv_free(ignored);
+        settings_free(s);
+}
+
 static int count_cb(const char *section, const char *key, const char *value, unsigned line, void *userdata) {
         unsigned *n = userdata;
         (*n)++;
@@ -191,5 +310,7 @@ int main(void) {
                   -EINVAL);
         CHECK_UINT(line, ==, 2);
         settings_free(s);
+
+        test_resources();
         return tap_finish();
 }
