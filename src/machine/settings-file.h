@@ -30,3 +30,13 @@ int settings_file_apply(Settings *s, const char *text, bool trusted, char ***ret
  * given) set on failure to one line for a [Resources] value ("MemoryMax=12Q: expected ..."), or NULL. */
 int settings_file_apply_full(Settings *s, const char *text, bool trusted, const CgroupHostFacts *host,
                              char ***ret_ignored, unsigned *ret_line, char **ret_error);
+
+/* For `berth set-limit --persist`: the text of a settings file (NULL or "" for none) with KEY=VALUE
+ * assignments set in [section]. Every line of a KEY in that section goes; the first is replaced, in
+ * place, by the KEY's new lines (all of them, in order, when key_values names a KEY more than once, as
+ * the IO…Max= keys need), or they are added after the section's last assignment, the section itself
+ * at the end when the file has none. An empty VALUE only removes the KEY. Comments, blank lines, other
+ * keys and other sections stay as they are; the result ends with a newline. -EBADMSG when text is
+ * not a settings file, -EINVAL for a bad section, key or value, -EFBIG past SETTINGS_FILE_SIZE_MAX.
+ * Pure. */
+int settings_file_set_keys(const char *text, const char *section, char *const *key_values, char **ret_text);
