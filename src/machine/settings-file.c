@@ -134,11 +134,7 @@ static int apply_resource(ApplyContext *c, const char *section, const char *key,
                 }
                 r = slice_name_normalize(v, &n);
                 if (r == -EINVAL)
-                        return resource_error(
-                                c, key, v,
-                                "expected NAME (for machine-NAME.slice) or a full name like "
-                                "tenants-a.slice, of letters, digits, ':', '_', '.' and single "
-                                "dashes between words");
+                        return resource_error(c, key, v, SLICE_NAME_EXPECTED);
                 if (r < 0)
                         return r;
                 free(s->slice);
