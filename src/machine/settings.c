@@ -172,8 +172,6 @@ void custom_mount_done(CustomMount *m) {
 Settings *settings_free(Settings *s) {
         if (!s)
                 return NULL;
-        cgroup_limits_done(&s->limits);
-        free(s->slice);
         free(s->machine_name);
         free(s->directory);
         free(s->hostname);
@@ -188,6 +186,8 @@ Settings *settings_free(Settings *s) {
         for (size_t i = 0; i < s->n_mounts; i++)
                 custom_mount_done(&s->mounts[i]);
         free(s->mounts);
+        cgroup_limits_done(&s->limits);
+        free(s->slice);
         free(s);
         return NULL;
 }

@@ -128,9 +128,10 @@ typedef struct Settings {
         CustomMount *mounts;
         size_t n_mounts;
 
-        CgroupLimits limits; /* [Resources], --memory-max= … */
-        char *slice;         /* --slice=, Slice=: NULL for machine.slice */
-        CgroupManager cgroup_manager;
+        CgroupLimits limits; /* [Resources], --memory-max= …: what the machine's cgroup gets */
+        char *slice;         /* Slice=, --slice=: a full unit name ("machine-tenants.slice"); NULL for
+                              * machine.slice. slice_to_path() gives its cgroup. */
+        CgroupManager cgroup_manager; /* --cgroup-manager= */
 } Settings;
 
 #define CUSTOM_MOUNTS_MAX         256U
