@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "cgroup.h"
 #include "log.h"
 #include "systemd-scope.h"
@@ -642,6 +644,24 @@ int cgroup_scope_destroy(CgroupScope *s) {
         }
         cgroup_scope_done(s);
         return r;
+}
+
+int cgroup_remove_stale_scope(const char *path) {
+        _cleanup_free_ char *parent = NULL;
+        const char *mp;
+        char *slash;
+        int r;
+
+        r = cgroup_remove_tree(path);
+        if (r < 0 || sd_booted() > 0 || cgroup2_mount_point(&mp) < 0)
+                return r;
+        parent = strdup(path);
+        slash = parent ? strrchr(parent, '/') : NULL;
+        if (slash && strneq(parent, mp, strlen(mp)) && slash > parent + strlen(mp)) {
+                *slash = 0;
+                remove_empty_slices(mp, parent + strlen(mp) + 1);
+        }
+        return 0;
 }
 
 void cgroup_scope_done(CgroupScope *s) {

@@ -87,5 +87,9 @@ int cgroup_delegate(int cgroup_fd, uid_t uid, gid_t gid);
  * first. A missing cgroup is fine. */
 int cgroup_remove_tree(const char *path);
 
+/* Removes the scope a dead monitor left (cgroup_remove_tree()) and, unless systemd manages the host's
+ * cgroups, the slices above it that it leaves empty. */
+int cgroup_remove_stale_scope(const char *path);
+
 /* Writes "1" to PATH/cgroup.kill; -ENOENT when the cgroup is gone. */
 int cgroup_kill(const char *path);

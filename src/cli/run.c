@@ -73,7 +73,8 @@ static void run_help(void) {
                "  -q --quiet                 No notices\n"
                "  -h --help                  Show this help\n"
                "\nResource limits (cgroup v2; the [Resources] keys of a settings file, see berth(1)):\n"
-               "     --slice=NAME            The slice: NAME for machine-NAME.slice, or X-Y.slice\n");
+               "     --slice=NAME            The slice: NAME for machine-NAME.slice, or X-Y.slice\n"
+               "     --cgroup-manager=WHO    auto, systemd or berth: who makes the machine's scope\n");
         limit_options_help();
 }
 
@@ -108,6 +109,7 @@ enum {
         ARG_PRIVATE_USERS_OWNERSHIP,
         ARG_ALLOW_NESTING,
         ARG_SLICE,
+        ARG_CGROUP_MANAGER,
 };
 
 static int usage_error(const char *option, const char *value, const char *why) {
@@ -177,6 +179,7 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                 { "resolv-conf", required_argument, NULL, ARG_RESOLV_CONF },
                 { "timezone", required_argument, NULL, ARG_TIMEZONE },
                 { "slice", required_argument, NULL, ARG_SLICE },
+                { "cgroup-manager", required_argument, NULL, ARG_CGROUP_MANAGER },
                 {},
         };
         _cleanup_(settings_freep) Settings *s = NULL;
@@ -468,6 +471,12 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                         s->slice = n; /* empty: machine.slice, the default */
                         break;
                 }
+                case ARG_CGROUP_MANAGER:
+                        s->cgroup_manager = cgroup_manager_from_string(optarg);
+                        if (s->cgroup_manager < 0)
+                                return usage_error("--cgroup-manager", optarg,
+                                                   "expected auto, systemd or berth");
+                        break;
                 case 'q':
                         log_set_max_level(LOG_WARNING);
                         break;

@@ -114,7 +114,7 @@ int machine_cleanup_stale(const char *state_dir, const char *name) {
                 struct stat st;
 
                 if (scope && stat(scope, &st) >= 0) {
-                        int k = cgroup_remove_tree(scope);
+                        int k = cgroup_remove_stale_scope(scope);
                         if (k < 0) {
                                 machine_state_done(&s);
                                 return log_error_errno(

@@ -95,12 +95,52 @@ else
         bail_out "the machine did not start: $(cat "$SYNC.err")"
 fi
 
+# --- set-limit ---------------------------------------------------------------------------------------
+bx set-limit "bt-nosuch-$$" --pids-max=10
+is "$RC" 66 "set-limit of a machine that is not running: not found (66)"
+bx set-limit --memory-max=1G
+is "$RC" 64 "set-limit without a name: usage error (64)"
+bx set-limit "bt-nosuch-$$"
+is "$RC" 64 "set-limit without a limit: usage error (64)"
+bx set-limit "bt-nosuch-$$" --memory-max=lots
+is "$RC" 64 "set-limit with a bad value: usage error (64)"
+like "$ERR" "memory-max" "... naming the option"
+
+new_name
+M=$NAME
+printf '# kept\n[Exec]\nHostname=keepme\n\n[Resources]\nTasksMax=100\nCPUWeight=20\n' >"$STATE_DIR/$M.nspawn"
+bx set-limit "$M" --persist --memory-max=256M --cpu-weight=
+is "$RC" 0 "set-limit --persist of a stopped machine edits its settings file"
+is "$(cat "$STATE_DIR/$M.nspawn")" "$(printf '# kept\n[Exec]\nHostname=keepme\n\n[Resources]\nTasksMax=100\nMemoryMax=268435456')" \
+        "... adding MemoryMax=, removing CPUWeight=, keeping the rest"
+rm -f "$STATE_DIR/$M.nspawn"
+
+machine_bg "$M" -- "touch /run/sync/ready; sleep 300"
+if wait_ready; then
+        printf '[Resources]\n' >"$STATE_DIR/$M.nspawn"
+        for entry in "pids --pids-max=10" "memory --memory-max=32M" "cpu --cpu-weight=10"; do
+                controller=${entry%% *}
+                option=${entry#* }
+                [[ $CONTROLLERS == *" $controller "* ]] && continue
+                bx set-limit "$M" --persist "$option"
+                is "$RC" 69 "set-limit $option of a running machine without the $controller controller: 69"
+                like "$ERR" "needs the $controller controller" "... naming the controller"
+        done
+        is "$(cat "$STATE_DIR/$M.nspawn")" "[Resources]" "... and --persist wrote nothing after the failure"
+        rm -f "$STATE_DIR/$M.nspawn"
+        bx terminate "$M"
+        machine_wait
+        no_leftovers "$M" "the machine is gone after terminate"
+else
+        fail "set-limit: the machine did not start: $(cat "$SYNC.err")"
+fi
+
 # --- slices --------------------------------------------------------------------------------------------
 new_name
 M=$NAME
-machine_bg "$M" --slice=bt-tenants -- "touch /run/sync/ready; sleep 300"
+machine_bg "$M" --slice=bttenants -- "touch /run/sync/ready; sleep 300"
 if wait_ready; then
-        slice="$CGROUP_ROOT/machine.slice/machine-bt-tenants.slice"
+        slice="$CGROUP_ROOT/machine.slice/machine-bttenants.slice"
         check "--slice=NAME: the scope is under machine.slice/machine-NAME.slice" test -d "$slice/berth-$M.scope"
         bx status "$M"
         like "$OUT" "Cgroup: $slice/berth-$M.scope" "status shows the scope in its slice"
