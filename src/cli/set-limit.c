@@ -36,7 +36,7 @@ static void help(void) {
 
 /* The trusted settings file of the machine to edit: the one it is read from if that is trusted, else a
  * new one in /etc/berth (which then comes first). */
-static int persist(const char *name, const char *image_dir, const CgroupLimits *l, char *const *resets) {
+static int persist(const char *name, const char *image_dir, const CgroupLimits *l, char **resets) {
         _cleanup_strv_free_ char **lines = NULL;
         _cleanup_free_ char *path = NULL, *old = NULL, *text = NULL;
         bool trusted = false;
