@@ -423,24 +423,39 @@ static int set_errorf(char **ret_error, int r, const char *what, const char *pat
 }
 
 /* Fills the scope in: the supervisor child with the monitor in it, the controllers for the children. */
-static int scope_populate(CgroupScope *s, CgroupController wanted, CgroupController needed,
-                          char **ret_error) {
-        _cleanup_close_ int sup = -EBADF;
+/* Fills the scope in: the supervisor child, the controllers for the children. The monitor moves into
+ * the supervisor now when it is in the scope already (systemd put it there: a cgroup with processes of
+ * its own cannot give its children controllers); otherwise later, see cgroup_scope_move_monitor(). */
+static int scope_populate(CgroupScope *s, bool monitor_inside, CgroupController wanted,
+                          CgroupController needed, char **ret_error) {
         int r;
 
         if (mkdirat(s->fd, "supervisor", 0755) < 0 && errno != EEXIST)
                 return set_errorf(ret_error, negative_errno(), "create the supervisor cgroup in", s->path);
-        sup = openat(s->fd, "supervisor", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-        if (sup < 0)
-                return set_errorf(ret_error, negative_errno(), "open the supervisor cgroup in", s->path);
-        /* The monitor moves out of the way before the scope gets controllers for its children: a cgroup
-         * with processes of its own cannot have them (no internal processes). */
-        r = move_self_at(sup);
-        if (r < 0)
-                return set_errorf(ret_error, r, "move berth's monitor into", s->path);
+        if (monitor_inside) {
+                r = cgroup_scope_move_monitor(s);
+                if (r < 0)
+                        return set_errorf(ret_error, r, "move berth's monitor into", s->path);
+        }
         r = enable_controllers(s->fd, wanted, needed, &s->enabled);
         if (r < 0)
                 return set_errorf(ret_error, r, "enable the controllers the limits need in", s->path);
+        return 0;
+}
+
+int cgroup_scope_move_monitor(CgroupScope *s) {
+        _cleanup_close_ int sup = -EBADF;
+        int r;
+
+        if (s->monitor_moved)
+                return 0;
+        sup = openat(s->fd, "supervisor", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (sup < 0)
+                return negative_errno();
+        r = move_self_at(sup);
+        if (r < 0)
+                return r;
+        s->monitor_moved = true;
         return 0;
 }
 
@@ -475,7 +490,7 @@ static int scope_create_systemd(const char *name, const char *slice_path, const 
         if (s->fd < 0)
                 return set_errorf(ret_error, negative_errno(), "open", s->path);
         (void) read_controllers_at(s->fd, "cgroup.controllers", &offered);
-        return scope_populate(s, wanted & offered, needed, ret_error);
+        return scope_populate(s, true, wanted & offered, needed, ret_error);
 }
 
 static int scope_create_own(const char *name, const char *slice_path, const CgroupLimits *limits,
@@ -525,7 +540,7 @@ static int scope_create_own(const char *name, const char *slice_path, const Cgro
         s->fd = openat(dfd, unit, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
         if (s->fd < 0)
                 return set_errorf(ret_error, negative_errno(), "open", s->path);
-        r = scope_populate(s, wanted, needed, ret_error);
+        r = scope_populate(s, false, wanted, needed, ret_error);
         if (r < 0)
                 return r;
         r = cgroup_limits_write(limits, s->fd, &file);
@@ -581,7 +596,7 @@ int cgroup_scope_create(const char *name, const char *slice_path, const CgroupLi
         }
         if (r < 0) {
                 if (!s.unit) {
-                        if (s.home)
+                        if (s.home && s.monitor_moved)
                                 (void) move_self_to(s.home);
                         if (s.path)
                                 (void) cgroup_remove_tree(s.path);
@@ -631,7 +646,7 @@ int cgroup_scope_destroy(CgroupScope *s) {
         }
         r = cgroup_scope_remove_payload(s);
         if (r >= 0 && !s->unit) {
-                if (move_self_to(s->home) < 0 && cgroup2_mount_point(&mp) >= 0)
+                if (s->monitor_moved && move_self_to(s->home) < 0 && cgroup2_mount_point(&mp) >= 0)
                         (void) move_self_to(mp);
                 r = cgroup_remove_tree(s->path);
                 if (r >= 0 && cgroup2_mount_point(&mp) >= 0) {

@@ -49,20 +49,27 @@ typedef struct CgroupScope {
         char *home; /* the cgroup the monitor came from (berth-managed), to return to at the end */
         int fd;     /* the scope's directory */
         CgroupController enabled; /* controllers enabled for the scope's children */
+        bool monitor_moved;       /* the monitor is in the supervisor child */
 } CgroupScope;
 
 #define CGROUP_SCOPE_NULL \
         { .fd = -EBADF }
 
-/* Makes <slice_path>/berth-NAME.scope with its supervisor child, moves the calling process (the monitor)
- * into the supervisor, enables controllers for the children (those the limits need, and the
- * accounting ones the host offers) and writes the limits. slice_path is relative to the cgroup2 mount,
- * as slice_to_path() gives it. With systemd as the manager, the scope is a transient unit created by
- * systemd over D-Bus (the limits become unit properties); with auto, berth makes it itself when systemd
- * is not the host's init or cannot be reached.
- * -EEXIST when the scope is there already. On failure nothing is left; ret_error gets one line. */
+/* Makes <slice_path>/berth-NAME.scope with its supervisor child, enables controllers for the children (those
+ * the limits need, and the accounting ones the host offers) and writes the limits. slice_path is relative to
+ * the cgroup2 mount, as slice_to_path() gives it. With systemd as the manager, the scope is a transient unit
+ * created by systemd over D-Bus (the limits become unit properties); with auto, berth makes it itself when
+ * systemd is not the host's init or cannot be reached. -EEXIST when the scope is there already. On failure
+ * nothing is left; ret_error gets one line. */
 int cgroup_scope_create(const char *name, const char *slice_path, const CgroupLimits *limits,
                         CgroupManager manager, CgroupScope *ret, char **ret_error);
+
+/* Moves the calling process (the monitor) into the scope's supervisor child. A systemd scope has it
+ * there from the start. A scope of berth's own gets it only once the machine has run for a moment
+ * (CGROUP_MONITOR_MOVE_DELAY_USEC): moving a running process between cgroups waits for an RCU grace
+ * period, milliseconds that a short `berth run` would otherwise spend twice (in, and out at the end). */
+#define CGROUP_MONITOR_MOVE_DELAY_USEC (200ULL * 1000ULL)
+int cgroup_scope_move_monitor(CgroupScope *s);
 
 /* Makes the scope's "payload" child for one boot of the machine and returns an fd for it (for
  * CLONE_INTO_CGROUP): memory.oom.group as the limits ask. */

@@ -143,6 +143,16 @@ static int on_sync(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         return 0;
 }
 
+static int on_move_monitor(sd_event_source *s, uint64_t usec, void *userdata) {
+        Machine *m = userdata;
+        int r = cgroup_scope_move_monitor(&m->scope);
+
+        if (r < 0)
+                log_warning_errno(r, "cannot move the monitor into '%s/supervisor', ignoring: %m",
+                                  m->scope.path);
+        return 0;
+}
+
 int monitor_run_event_loop(Machine *m) {
         sd_event_source *src = NULL;
         int r;
@@ -164,6 +174,15 @@ int monitor_run_event_loop(Machine *m) {
                 r = sd_event_add_io(m->event, NULL, m->notify_fd, EPOLLIN, on_notify, m);
                 if (r < 0)
                         return log_error_errno(r, "cannot watch the notify socket: %m");
+        }
+
+        if (m->scope.path && !m->scope.monitor_moved) {
+                r = sd_event_add_time_relative(m->event, &src, CLOCK_MONOTONIC,
+                                               CGROUP_MONITOR_MOVE_DELAY_USEC, 0, on_move_monitor, m);
+                if (r < 0)
+                        return log_error_errno(r, "cannot arm a timer: %m");
+                (void) sd_event_source_set_floating(src, true);
+                sd_event_source_unref(src);
         }
 
         r = sd_event_loop(m->event);
