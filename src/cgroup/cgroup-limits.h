@@ -121,7 +121,8 @@ int cgroup_block_device_whole_disk(int sys_dev_block_fd, dev_t dev, dev_t *ret);
 /* Writes every limit that is set into the cgroup at cgroup_fd (memory.max, cpu.max, …; not
  * memory.oom.group, which belongs to the payload: see cgroup_limits_write_payload()). Stops at the
  * first failure with ret_file naming the file. A CPUQuotaPeriodSec= without CPUQuota= keeps the share
- * of CPU time cpu.max has, at the new period. The files are opened below cgroup_fd and written, nothing
+ * of CPU time cpu.max has, at the new period. IOWeight= goes to io.weight and to io.bfq.weight (scaled
+ * to 1..1000), whichever of them the cgroup has. The files are opened below cgroup_fd and written, nothing
  * else: a directory of plain files stands in for a cgroup in tests. */
 int cgroup_limits_write(const CgroupLimits *l, int cgroup_fd, const char **ret_file);
 int cgroup_limits_write_payload(const CgroupLimits *l, int payload_fd, const char **ret_file);
