@@ -78,8 +78,8 @@ extern const CgroupLimitOption cgroup_limit_options[];
  * "infinity", percentages; CPUQuota=150%; lists "0-3,6"; IO…Max= "DEVICE VALUE". IO…Max= adds to (or
  * replaces the entry of) that device; an empty value resets the key to unset. -EINVAL when the value is
  * bad (ret_error, if given, gets one line that names the key, the value and what is expected), -ENOENT
- * when the key is unknown. host may be NULL: a percentage of memory or pid_max is then refused. On
- * failure l is unchanged. */
+ * (with a line too) when the key is unknown. host may be NULL: a percentage of memory or pid_max is then
+ * refused. On failure l is unchanged. */
 int cgroup_limit_set(CgroupLimits *l, const char *key, const char *value, const CgroupHostFacts *host,
                      char **ret_error);
 /* The same, with *ret_why a static string that says only what is expected, for callers that name the
