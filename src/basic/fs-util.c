@@ -241,3 +241,23 @@ static int make_path_in_root_internal(int root_fd, const char *path, bool direct
 int make_path_in_root(int root_fd, const char *path, bool directory, mode_t mode) {
         return make_path_in_root_internal(root_fd, path, directory, mode, 0);
 }
+
+int write_file_atomic(const char *path, const char *text, mode_t mode) {
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if (asprintf(&tmp, "%s.#%d.tmp", path, (int) getpid()) < 0)
+                return -ENOMEM;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+        if (fd < 0)
+                return negative_errno();
+        r = loop_write(fd, text, strlen(text));
+        if (r >= 0 && fsync(fd) < 0)
+                r = negative_errno();
+        if (r >= 0 && rename(tmp, path) < 0)
+                r = negative_errno();
+        if (r < 0)
+                (void) unlink(tmp);
+        return r;
+}

@@ -18,3 +18,7 @@ int make_path_in_root(int root_fd, const char *path, bool directory, mode_t mode
 /* "/proc/self/fd/N" for mounting onto an fd. */
 #define FD_PATH_MAX 32
 char *fd_path(int fd, char buf[static FD_PATH_MAX]);
+
+/* Writes text to path through a temporary file beside it and a rename, so readers see the old file or
+ * the new one, never a part. */
+int write_file_atomic(const char *path, const char *text, mode_t mode);

@@ -1317,8 +1317,34 @@ static int write_io_max(const CgroupIODeviceLimit *d, int cgroup_fd, const char 
         return write_file(cgroup_fd, "io.max", buf, ret_file);
 }
 
-int cgroup_limits_write(const CgroupLimits *l, int cgroup_fd, const char **ret_file) {
+/* io.weight is what io.cost weighs by, io.bfq.weight (1..1000) what the BFQ scheduler does; which one
+ * counts depends on the disk, so both are written where they exist, as systemd does. */
+static int write_io_weight(uint64_t weight, int cgroup_fd, const char **ret_file) {
+        uint64_t bfq = weight <= 100 ? weight : 100 + (weight - 100) * 900 / 9900;
         char buf[64];
+        int r, k;
+
+        if (weight == CGROUP_LIMIT_UNSET)
+                return 0;
+        snprintf(buf, sizeof(buf), "default %" PRIu64, weight);
+        r = write_file(cgroup_fd, "io.weight", buf, ret_file);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        snprintf(buf, sizeof(buf), "default %" PRIu64, bfq);
+        k = write_file(cgroup_fd, "io.bfq.weight", buf, NULL);
+        if (k < 0 && k != -ENOENT) {
+                if (ret_file)
+                        *ret_file = "io.bfq.weight";
+                return k;
+        }
+        if (r < 0 && k < 0)
+                return r; /* neither: ret_file names io.weight */
+        if (ret_file)
+                *ret_file = NULL;
+        return 0;
+}
+
+int cgroup_limits_write(const CgroupLimits *l, int cgroup_fd, const char **ret_file) {
         int r;
 
         /* Each step only when its limit is set:
@@ -1326,7 +1352,7 @@ int cgroup_limits_write(const CgroupLimits *l, int cgroup_fd, const char **ret_f
          * 2. cpu.weight, cpu.max
          * 3. cpuset.cpus, cpuset.mems
          * 4. pids.max
-         * 5. io.weight, then io.max once for each device (its whole disk's MAJ:MIN) */
+         * 5. io.weight (and io.bfq.weight), then io.max once for each device (its whole disk's MAJ:MIN) */
         if (ret_file)
                 *ret_file = NULL;
 
@@ -1362,12 +1388,9 @@ int cgroup_limits_write(const CgroupLimits *l, int cgroup_fd, const char **ret_f
         if (r < 0)
                 return r;
 
-        if (l->io_weight != CGROUP_LIMIT_UNSET) {
-                snprintf(buf, sizeof(buf), "default %" PRIu64, l->io_weight);
-                r = write_file(cgroup_fd, "io.weight", buf, ret_file);
-                if (r < 0)
-                        return r;
-        }
+        r = write_io_weight(l->io_weight, cgroup_fd, ret_file);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < l->n_io_devices; i++) {
                 r = write_io_max(&l->io_devices[i], cgroup_fd, ret_file);
                 if (r < 0)

@@ -78,8 +78,8 @@ extern const CgroupLimitOption cgroup_limit_options[];
  * "infinity", percentages; CPUQuota=150%; lists "0-3,6"; IO…Max= "DEVICE VALUE". IO…Max= adds to (or
  * replaces the entry of) that device; an empty value resets the key to unset. -EINVAL when the value is
  * bad (ret_error, if given, gets one line that names the key, the value and what is expected), -ENOENT
- * when the key is unknown. host may be NULL: a percentage of memory or pid_max is then refused. On
- * failure l is unchanged. */
+ * (with a line too) when the key is unknown. host may be NULL: a percentage of memory or pid_max is then
+ * refused. On failure l is unchanged. */
 int cgroup_limit_set(CgroupLimits *l, const char *key, const char *value, const CgroupHostFacts *host,
                      char **ret_error);
 /* The same, with *ret_why a static string that says only what is expected, for callers that name the
@@ -121,7 +121,8 @@ int cgroup_block_device_whole_disk(int sys_dev_block_fd, dev_t dev, dev_t *ret);
 /* Writes every limit that is set into the cgroup at cgroup_fd (memory.max, cpu.max, …; not
  * memory.oom.group, which belongs to the payload: see cgroup_limits_write_payload()). Stops at the
  * first failure with ret_file naming the file. A CPUQuotaPeriodSec= without CPUQuota= keeps the share
- * of CPU time cpu.max has, at the new period. The files are opened below cgroup_fd and written, nothing
+ * of CPU time cpu.max has, at the new period. IOWeight= goes to io.weight and to io.bfq.weight (scaled
+ * to 1..1000), whichever of them the cgroup has. The files are opened below cgroup_fd and written, nothing
  * else: a directory of plain files stands in for a cgroup in tests. */
 int cgroup_limits_write(const CgroupLimits *l, int cgroup_fd, const char **ret_file);
 int cgroup_limits_write_payload(const CgroupLimits *l, int payload_fd, const char **ret_file);

@@ -10,6 +10,11 @@
 
 #define SLICE_NAME_MAX 255U /* systemd's unit name limit, ".slice" included */
 
+/* What a bad --slice= or Slice= is told. */
+#define SLICE_NAME_EXPECTED                                                                                \
+        "expected NAME (for machine-NAME.slice) or a full name like tenants-a.slice, of letters, digits, " \
+        "':', '_', '.' and single dashes between words"
+
 bool slice_name_is_valid(const char *s);
 
 /* The full unit name: "tenants" → "machine-tenants.slice", "a-b.slice" stays. -EINVAL when invalid. */

@@ -11,6 +11,7 @@
 
 #include "cgroup-freeze.h"
 #include "cgroup-stats.h"
+#include "cgroup.h"
 #include "cleanup.h"
 #include "exit-codes.h"
 #include "fd-util.h"
@@ -241,15 +242,17 @@ static int do_freeze(const char *verb, const MachineState *st, int pidfd, void *
 }
 
 static int do_terminate(const char *verb, const MachineState *st, int pidfd, void *userdata) {
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *payload = NULL;
         int r;
 
         if (!machine_cgroup_is_own(st)) {
                 log_error("%s: machine '%s' has no cgroup of its own on record", verb, st->name);
                 return EXIT_BERTH_FAILURE;
         }
-        fd = open(st->cgroup, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-        r = fd < 0 ? negative_errno() : write_string_file_at(fd, "cgroup.kill", "1");
+        /* The payload, not the scope: the monitor in the scope's supervisor cgroup sees PID 1 die and
+         * cleans up after the machine. */
+        payload = strjoin3(st->cgroup, "/payload", NULL);
+        r = payload ? cgroup_kill(payload) : -ENOMEM;
         if (r < 0) {
                 log_error_errno(r, "%s: cannot kill the processes of machine '%s': %m", verb, st->name);
                 return exit_code_from_errno(r);
@@ -312,6 +315,7 @@ typedef struct KillOptions {
 
 static int do_kill(const char *verb, const MachineState *st, int pidfd, void *userdata) {
         const KillOptions *o = userdata;
+        _cleanup_free_ char *payload = NULL;
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
         int r;
@@ -327,7 +331,8 @@ static int do_kill(const char *verb, const MachineState *st, int pidfd, void *us
         }
         if (o->signal == SIGKILL)
                 return do_terminate(verb, st, pidfd, NULL);
-        r = collect_pids(st->cgroup, &pids, &n, 0);
+        payload = strjoin3(st->cgroup, "/payload", NULL);
+        r = payload ? collect_pids(payload, &pids, &n, 0) : -ENOMEM;
         if (r < 0) {
                 log_error_errno(r, "%s: cannot list the processes of machine '%s': %m", verb, st->name);
                 return exit_code_from_errno(r);
@@ -540,8 +545,11 @@ int verb_status(int argc, char *argv[]) {
                 cgroup_stats_init(&stats);
                 if (machine_cgroup_is_own(&st)) {
                         _cleanup_close_ int scope = open(st.cgroup, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+                        _cleanup_free_ char *payload = strjoin3(st.cgroup, "/payload", NULL);
 
-                        (void) collect_pids(st.cgroup, &pids, &n, 0);
+                        /* The machine's processes; the monitor in the supervisor cgroup is berth's. */
+                        if (payload)
+                                (void) collect_pids(payload, &pids, &n, 0);
                         if (scope >= 0)
                                 (void) cgroup_stats_read(scope, &stats);
                 }

@@ -15,7 +15,9 @@
 #include "path-util.h"
 #include "run.h"
 #include "fd-util.h"
+#include "limit-options.h"
 #include "settings-file.h"
+#include "slice.h"
 #include "strv.h"
 
 static void boot_help(void) {
@@ -27,7 +29,8 @@ static void boot_help(void) {
                "/init)\n"
                "     --kill-timeout=SEC      How long a guest may take to power off (default 30)\n"
                "     --restart=no|on-reboot  Start the guest again when it reboots (default no: exit 133)\n"
-               "     --notify-ready[=BOOL]   Tell our own service manager READY=1 when the guest is up\n");
+               "     --notify-ready[=BOOL]   Tell our own service manager READY=1 when the guest is up\n"
+               "\nResource limits (--memory-max=, --cpu-quota=, --slice=, ...) as for berth run.\n");
 }
 
 static void run_help(void) {
@@ -68,7 +71,11 @@ static void run_help(void) {
                "     --console=MODE          interactive, read-only, passive or pipe\n"
                "  -P --pipe                  Same as --console=pipe\n"
                "  -q --quiet                 No notices\n"
-               "  -h --help                  Show this help\n");
+               "  -h --help                  Show this help\n"
+               "\nResource limits (cgroup v2; the [Resources] keys of a settings file, see berth(1)):\n"
+               "     --slice=NAME            The slice: NAME for machine-NAME.slice, or X-Y.slice\n"
+               "     --cgroup-manager=WHO    auto, systemd or berth: who makes the machine's scope\n");
+        limit_options_help();
 }
 
 enum {
@@ -101,6 +108,8 @@ enum {
         ARG_PRIVATE_USERS,
         ARG_PRIVATE_USERS_OWNERSHIP,
         ARG_ALLOW_NESTING,
+        ARG_SLICE,
+        ARG_CGROUP_MANAGER,
 };
 
 static int usage_error(const char *option, const char *value, const char *why) {
@@ -169,13 +178,17 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                 { "notify-ready", optional_argument, NULL, ARG_NOTIFY_READY },
                 { "resolv-conf", required_argument, NULL, ARG_RESOLV_CONF },
                 { "timezone", required_argument, NULL, ARG_TIMEZONE },
+                { "slice", required_argument, NULL, ARG_SLICE },
+                { "cgroup-manager", required_argument, NULL, ARG_CGROUP_MANAGER },
                 {},
         };
         _cleanup_(settings_freep) Settings *s = NULL;
+        _cleanup_free_ struct option *all_options = NULL;
         int c, r;
 
         s = base ?: settings_new();
-        if (!s) {
+        all_options = limit_options_append(options);
+        if (!s || !all_options) {
                 log_oom();
                 return EXIT_BERTH_INTERNAL;
         }
@@ -183,11 +196,18 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
         optind = 0;
         opterr = 0;
         /* '+': the first non-option starts the command, whose own options are not ours. */
-        while ((c = getopt_long(argc, argv, "+D:M:u:E:qhaPbU", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+D:M:u:E:qhaPbU", all_options, NULL)) >= 0) {
                 CustomMount m = {};
 
                 if (optarg && strlen(optarg) > SETTINGS_VALUE_MAX)
                         return usage_error(argv[optind - 1], "…", "value too long");
+                /* Over what a settings file set: one limit replaced, the others kept. */
+                if (limit_option_is(c)) {
+                        r = limit_option_parse(c, optarg, &s->limits);
+                        if (r)
+                                return r;
+                        continue;
+                }
                 switch (c) {
                 case 'h':
                         if (s->boot)
@@ -439,6 +459,24 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                         if (s->timezone < 0)
                                 return usage_error("--timezone", optarg, "expected auto, off, bind or copy");
                         break;
+                case ARG_SLICE: {
+                        char *n = NULL;
+
+                        if (!isempty(optarg) && slice_name_normalize(optarg, &n) < 0) {
+                                log_error("--slice=%s: " SLICE_NAME_EXPECTED,
+                                          string_has_cc(optarg) ? "…" : optarg);
+                                return EXIT_BERTH_USAGE;
+                        }
+                        free(s->slice);
+                        s->slice = n; /* empty: machine.slice, the default */
+                        break;
+                }
+                case ARG_CGROUP_MANAGER:
+                        s->cgroup_manager = cgroup_manager_from_string(optarg);
+                        if (s->cgroup_manager < 0)
+                                return usage_error("--cgroup-manager", optarg,
+                                                   "expected auto, systemd or berth");
+                        break;
                 case 'q':
                         log_set_max_level(LOG_WARNING);
                         break;
@@ -491,7 +529,7 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
  * to learn the machine's name and tree, apply the file to fresh settings, then the command line again
  * on top. */
 static int load_settings_file(int argc, char *argv[], bool boot, Settings **s) {
-        _cleanup_free_ char *path = NULL, *text = NULL, *name = NULL;
+        _cleanup_free_ char *path = NULL, *text = NULL, *name = NULL, *error = NULL;
         _cleanup_strv_free_ char **ignored = NULL;
         Settings *base;
         unsigned line = 0;
@@ -524,11 +562,13 @@ static int load_settings_file(int argc, char *argv[], bool boot, Settings **s) {
         base = settings_new();
         if (!base)
                 return log_oom(), EXIT_BERTH_INTERNAL;
-        r = settings_file_apply(base, text, trusted, &ignored, &line);
+        r = settings_file_apply_full(base, text, trusted, NULL, &ignored, &line, &error);
         if (r < 0) {
                 settings_free(base);
                 log_error_errno(r, "settings file '%s', line %u: %s", path, line,
-                                r == -EBADMSG ? "not a [Section] or KEY=VALUE line" : "invalid value");
+                                error           ? error
+                                : r == -EBADMSG ? "not a [Section] or KEY=VALUE line"
+                                                : "invalid value");
                 return EXIT_BERTH_USAGE;
         }
         STRV_FOREACH (i, ignored)

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "machines.h"
 #include "run.h"
+#include "set-limit.h"
 #include "stats.h"
 #include "verbs.h"
 
@@ -27,6 +28,7 @@ static const Verb verbs[] = {
         { "stats", "Machines", "Show what machines use: CPU, memory, tasks, IO", verb_stats },
         { "freeze", "Machines", "Stop every process of a machine where it is", verb_freeze },
         { "thaw", "Machines", "Let a frozen machine run again", verb_thaw },
+        { "set-limit", "Machines", "Change a running machine's resource limits", verb_set_limit },
 };
 
 const Verb *verb_find(const char *name) {

@@ -156,6 +156,7 @@ Settings *settings_new(void) {
         s->console = _CONSOLE_MODE_INVALID;
         s->kill_timeout_usec = KILL_TIMEOUT_DEFAULT_USEC;
         s->no_new_privileges = -1;
+        cgroup_limits_init(&s->limits);
         return s;
 }
 
@@ -185,6 +186,8 @@ Settings *settings_free(Settings *s) {
         for (size_t i = 0; i < s->n_mounts; i++)
                 custom_mount_done(&s->mounts[i]);
         free(s->mounts);
+        cgroup_limits_done(&s->limits);
+        free(s->slice);
         free(s);
         return NULL;
 }

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
+
 /* One struct for every knob of a machine. The CLI fills it; everything below takes a Settings *. */
 
 typedef enum ConsoleMode {
@@ -125,6 +127,11 @@ typedef struct Settings {
 
         CustomMount *mounts;
         size_t n_mounts;
+
+        CgroupLimits limits; /* [Resources], --memory-max= …: what the machine's cgroup gets */
+        char *slice;         /* Slice=, --slice=: a full unit name ("machine-tenants.slice"); NULL for
+                              * machine.slice. slice_to_path() gives its cgroup. */
+        CgroupManager cgroup_manager; /* --cgroup-manager= */
 } Settings;
 
 #define CUSTOM_MOUNTS_MAX         256U

@@ -23,6 +23,7 @@ void machine_state_done(MachineState *s) {
         free(s->root);
         free(s->uuid);
         free(s->cgroup);
+        free(s->unit);
         free(s->state);
         free(s->init);
         free(s->os);
@@ -126,6 +127,8 @@ int machine_state_serialize(const MachineState *s, char **ret) {
                 PUT("UUID", s->uuid);
         if (s->cgroup)
                 PUT("CGROUP", s->cgroup);
+        if (s->unit)
+                PUT("UNIT", s->unit);
         if (s->state)
                 PUT("STATE", s->state);
         if (s->init)
@@ -259,6 +262,8 @@ int machine_state_parse(const char *text, MachineState *ret) {
                         r = set_string(&s.uuid, v);
                 else if (streq(line, "CGROUP"))
                         r = path_is_normalized_absolute(v) ? set_string(&s.cgroup, v) : -EBADMSG;
+                else if (streq(line, "UNIT"))
+                        r = set_string(&s.unit, v);
                 else if (streq(line, "STATE"))
                         r = set_string(&s.state, v);
                 else if (streq(line, "INIT"))
@@ -427,6 +432,27 @@ int machine_lock(const char *state_dir, const char *name, int *ret_fd) {
                 return 0;
         }
         return -EBUSY;
+}
+
+int machine_lock_note(int fd, const char *note) {
+        size_t n = strlen(note);
+
+        if (ftruncate(fd, 0) < 0)
+                return negative_errno();
+        if (pwrite(fd, note, n, 0) != (ssize_t) n)
+                return errno ? negative_errno() : -EIO;
+        return 0;
+}
+
+int machine_lock_read_note(const char *state_dir, const char *name, char **ret) {
+        _cleanup_free_ char *path = NULL;
+
+        if (!machine_name_is_valid(name))
+                return -EINVAL;
+        path = strjoin3(state_dir, "/locks/machine-", name);
+        if (!path)
+                return -ENOMEM;
+        return read_small_file_at(AT_FDCWD, path, 4096, ret, NULL);
 }
 
 void machine_unlock(const char *state_dir, const char *name, int fd) {

@@ -13,7 +13,8 @@ typedef struct MachineState {
         char *class;
         char *root;
         char *uuid;
-        char *cgroup; /* absolute path in the cgroup2 file system */
+        char *cgroup; /* the scope's absolute path in the cgroup2 file system */
+        char *unit;   /* the scope's systemd unit, when systemd manages it */
         char *state;  /* starting, running (ready, or an init that does not notify), stopping */
         char *init;   /* what PID 1 is: systemd, sysvinit, busybox, unknown (boot); reaper, command (run) */
         char *os;     /* the guest's PRETTY_NAME */
@@ -49,6 +50,11 @@ int machine_state_remove(const char *state_dir, const char *name);
 
 /* Returns an fd holding the name's lock, -EBUSY when a live monitor holds it. */
 int machine_lock(const char *state_dir, const char *name, int *ret_fd);
+
+/* Writes a note into the held lock file (the machine's cgroup scope), for whoever cleans up after a
+ * killed monitor; and reads it back. */
+int machine_lock_note(int fd, const char *note);
+int machine_lock_read_note(const char *state_dir, const char *name, char **ret);
 
 /* Removes the lock file and releases the lock. */
 void machine_unlock(const char *state_dir, const char *name, int fd);

@@ -67,6 +67,31 @@ int rm_rf(const char *path) {
         return r;
 }
 
+/* Where a dead monitor's scope is: on record in its state, else noted in its lock file, else (from a
+ * monitor killed before either) in the default slice. Only ever a path under the cgroup2 mount that ends
+ * in the machine's own berth-NAME.scope. */
+static char *stale_scope_path(const char *state_dir, const char *name, const MachineState *s,
+                              const char *mp) {
+        _cleanup_free_ char *suffix = strjoin3("/berth-", name, ".scope"), *note = NULL;
+        char *path = NULL;
+        size_t n, k;
+
+        if (!suffix)
+                return NULL;
+        if (s->cgroup)
+                path = strdup(s->cgroup);
+        else if (machine_lock_read_note(state_dir, name, &note) >= 0)
+                path = TAKE_PTR(note);
+        else
+                path = strjoin3(mp, "/" CGROUP_MACHINE_SLICE, suffix);
+        n = path ? strlen(path) : 0;
+        k = strlen(suffix);
+        if (!path || n <= strlen(mp) + k || !strneq(path, mp, strlen(mp)) || path[strlen(mp)] != '/' ||
+            !streq(path + n - k, suffix) || strstr(path, "/../") || strchr(path, '\n'))
+                return mfree(path);
+        return path;
+}
+
 int machine_cleanup_stale(const char *state_dir, const char *name) {
         MachineState s = {};
         const char *mp;
@@ -83,15 +108,13 @@ int machine_cleanup_stale(const char *state_dir, const char *name) {
                 }
                 cleaned = 1;
         }
-        /* The cgroup may exist without a state file (a monitor killed between the two): derive it. */
+        /* The cgroup may exist without a state file (a monitor killed between the two). */
         if (cgroup2_mount_point(&mp) >= 0) {
-                _cleanup_free_ char *scope = NULL, *unit = strjoin3("berth-", name, ".scope");
+                _cleanup_free_ char *scope = stale_scope_path(state_dir, name, &s, mp);
                 struct stat st;
 
-                if (unit)
-                        scope = strjoin3(mp, "/" CGROUP_MACHINE_SLICE "/", unit);
                 if (scope && stat(scope, &st) >= 0) {
-                        int k = cgroup_remove_tree(scope);
+                        int k = cgroup_remove_stale_scope(scope);
                         if (k < 0) {
                                 machine_state_done(&s);
                                 return log_error_errno(

@@ -8,6 +8,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "cgroup.h"
 #include "console.h"
 #include "init-detect.h"
 #include "payload.h"
@@ -21,7 +22,7 @@ typedef struct Machine {
         int lock_fd;
         int sync_fd;       /* the monitor's end */
         int child_sync_fd; /* the children's end, closed once they have it */
-        int cgroup_fd;
+        int cgroup_fd;     /* the payload cgroup of the current boot */
         int monitor_pidfd;
         int leader_pidfd;
         pid_t ns_maker; /* the child making the user and network namespaces, until it is done */
@@ -31,7 +32,8 @@ typedef struct Machine {
         uint32_t uid_count;
         UserNsOwnership ownership; /* what was done about the tree's owners: map, chown or off */
         pid_t leader;
-        char *cgroup;
+        CgroupScope scope;
+        char *slice_path; /* relative to the cgroup2 mount */
         OverlayDirs *overlays;
         Payload payload;
         Console *console;

@@ -9,6 +9,7 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "cgroup-freeze.h"
 #include "boot.h"
 #include "fd-util.h"
 #include "log.h"
@@ -31,11 +32,8 @@ static int on_leader_exit(sd_event_source *s, const siginfo_t *si, void *userdat
 }
 
 static void kill_machine(Machine *m) {
-        _cleanup_close_ int scope = -EBADF;
-
-        /* Everything of the machine at once, PID 1 included. */
-        if (m->cgroup && (scope = open(m->cgroup, O_DIRECTORY | O_RDONLY | O_CLOEXEC)) >= 0 &&
-            write_string_file_at(scope, "cgroup.kill", "1") >= 0)
+        /* Everything of the machine at once, PID 1 included; not the monitor, which is the scope's too. */
+        if (m->cgroup_fd >= 0 && write_string_file_at(m->cgroup_fd, "cgroup.kill", "1") >= 0)
                 return;
         if (m->leader_pidfd >= 0)
                 (void) pidfd_signal(m->leader_pidfd, SIGKILL);
@@ -66,6 +64,10 @@ static void request_poweroff(Machine *m) {
         set_state(m, "stopping");
         log_info("Asking machine '%s' to power off (SIG%s to its %s).", m->name, signal_name(sig),
                  init_kind_to_string(m->init.kind));
+        /* A frozen guest cannot act on the signal: thaw it first (berth freeze leaves it frozen). No
+         * waiting for the thaw to complete: the signal is pending until it does. */
+        if (m->cgroup_fd >= 0 && cgroup_freeze_requested(m->cgroup_fd) > 0)
+                (void) write_string_file_at(m->cgroup_fd, "cgroup.freeze", "0");
         if (m->leader_pidfd >= 0)
                 (void) pidfd_signal(m->leader_pidfd, sig);
         r = sd_event_add_time_relative(m->event, &m->kill_timer, CLOCK_MONOTONIC,
@@ -141,6 +143,16 @@ static int on_sync(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         return 0;
 }
 
+static int on_move_monitor(sd_event_source *s, uint64_t usec, void *userdata) {
+        Machine *m = userdata;
+        int r = cgroup_scope_move_monitor(&m->scope);
+
+        if (r < 0)
+                log_warning_errno(r, "cannot move the monitor into '%s/supervisor', ignoring: %m",
+                                  m->scope.path);
+        return 0;
+}
+
 int monitor_run_event_loop(Machine *m) {
         sd_event_source *src = NULL;
         int r;
@@ -162,6 +174,15 @@ int monitor_run_event_loop(Machine *m) {
                 r = sd_event_add_io(m->event, NULL, m->notify_fd, EPOLLIN, on_notify, m);
                 if (r < 0)
                         return log_error_errno(r, "cannot watch the notify socket: %m");
+        }
+
+        if (m->scope.path && !m->scope.monitor_moved) {
+                r = sd_event_add_time_relative(m->event, &src, CLOCK_MONOTONIC,
+                                               CGROUP_MONITOR_MOVE_DELAY_USEC, 0, on_move_monitor, m);
+                if (r < 0)
+                        return log_error_errno(r, "cannot arm a timer: %m");
+                (void) sd_event_source_set_floating(src, true);
+                sd_event_source_unref(src);
         }
 
         r = sd_event_loop(m->event);

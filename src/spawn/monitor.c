@@ -34,10 +34,12 @@
 #include "path-util.h"
 #include "payload.h"
 #include "seccomp-args.h"
+#include "slice.h"
 #include "process-util.h"
 #include "state.h"
 #include "strv.h"
 #include "sync.h"
+#include "time-util.h"
 
 static const int monitor_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGWINCH };
 
@@ -51,11 +53,14 @@ static void machine_done(Machine *m) {
         m->console = console_free(m->console);
         m->kill_timer = sd_event_source_disable_unref(m->kill_timer);
         m->event = sd_event_unref(m->event);
-        if (m->cgroup) {
-                int r = cgroup_remove_tree(m->cgroup);
+        m->cgroup_fd = safe_close(m->cgroup_fd);
+        if (m->scope.path) {
+                _cleanup_free_ char *path = strdup(m->scope.path);
+                int r = cgroup_scope_destroy(&m->scope);
                 if (r < 0)
-                        log_warning_errno(r, "Failed to remove the cgroup '%s', ignoring: %m", m->cgroup);
+                        log_warning_errno(r, "Failed to remove the cgroup '%s', ignoring: %m", path ?: "?");
         }
+        cgroup_scope_done(&m->scope);
         if (m->overlays) {
                 for (size_t i = 0; i < m->settings->n_mounts; i++) {
                         if (m->overlays[i].work) {
@@ -86,7 +91,7 @@ static void machine_done(Machine *m) {
         strv_free(m->payload.argv);
         strv_free(m->payload.extra_env);
         free(m->os);
-        free(m->cgroup);
+        free(m->slice_path);
         free(m->root);
         free(m->name);
 }
@@ -294,7 +299,8 @@ int monitor_write_state(Machine *m) {
                 .class = (char *) "container",
                 .root = m->root,
                 .uuid = m->uuid,
-                .cgroup = m->cgroup,
+                .cgroup = m->scope.path,
+                .unit = m->scope.unit,
                 .leader = m->leader,
                 .monitor = getpid(),
                 .since_usec = m->since_usec,
@@ -394,20 +400,69 @@ static int prepare_payload(Machine *m) {
 }
 
 static int create_cgroup(Machine *m) {
-        int r = cgroup_machine_create(m->name, &m->cgroup, &m->cgroup_fd);
+        const Settings *s = m->settings;
+        int r;
 
-        if (r == -EOPNOTSUPP)
-                return log_error_errno(r,
-                                       "this host has no cgroup2 file system (neither /sys/fs/cgroup nor "
-                                       "/sys/fs/cgroup/unified): berth needs one for the machine's cgroup");
+        if (!m->scope.path) {
+                _cleanup_free_ char *error = NULL;
+                uint64_t t0 = now_usec(CLOCK_MONOTONIC);
+
+                r = cgroup_scope_create(m->name, m->slice_path, &s->limits, s->cgroup_manager, &m->scope,
+                                        &error);
+                /* tests/bench/cgroup reads this line. */
+                log_debug("cgroup: scope %s ready in %llu us (%s)", m->scope.path ?: "-",
+                          (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t0),
+                          m->scope.unit ? "systemd" : "berth");
+                if (r == -EOPNOTSUPP && !error)
+                        return log_error_errno(
+                                r, "this host has no cgroup2 file system (neither /sys/fs/cgroup "
+                                   "nor /sys/fs/cgroup/unified): berth needs one for the "
+                                   "machine's cgroup");
+                if (r == -EEXIST)
+                        return log_error_errno(r,
+                                               "the cgroup of machine '%s' exists already (berth-%s.scope)",
+                                               m->name, m->name);
+                if (r < 0) {
+                        if (error)
+                                return log_error_errno(r, "machine '%s': %s", m->name, error);
+                        return log_error_errno(r, "cannot create the cgroup of machine '%s': %m", m->name);
+                }
+                /* Recorded beside the lock, so a killed monitor's scope is found in whatever slice. */
+                (void) machine_lock_note(m->lock_fd, m->scope.path);
+        }
+        r = cgroup_scope_make_payload(&m->scope, &s->limits, &m->cgroup_fd);
         if (r < 0)
-                return log_error_errno(r, "cannot create the cgroup of machine '%s': %m", m->name);
+                return log_error_errno(r, "cannot create the payload cgroup of machine '%s' in '%s': %m",
+                                       m->name, m->scope.path);
         /* systemd inside manages its own subtree: it must be the guest root's. */
         if (m->userns_fd >= 0) {
                 r = cgroup_delegate(m->cgroup_fd, m->uid_base, m->uid_base);
                 if (r < 0)
-                        return log_error_errno(r, "cannot hand the cgroup '%s' to the machine's root: %m",
-                                               m->cgroup);
+                        return log_error_errno(
+                                r, "cannot hand the cgroup '%s/payload' to the machine's root: %m",
+                                m->scope.path);
+        }
+        return 0;
+}
+
+/* Limits are checked before anything is made: a limit the host cannot enforce fails the start. */
+static int check_limits(Machine *m) {
+        const Settings *s = m->settings;
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        r = slice_to_path(s->slice, &m->slice_path);
+        if (r < 0)
+                return log_error_errno(r, "invalid slice '%s'", s->slice);
+        if (cgroup_limits_is_empty(&s->limits))
+                return 0;
+        r = cgroup_check_limits_supported(&s->limits, &error);
+        if (r >= 0)
+                r = cgroup_limits_check_host(&s->limits, &error);
+        if (r < 0) {
+                if (error)
+                        return log_error_errno(r, "%s", error);
+                return log_error_errno(r, "cannot check the resource limits: %m");
         }
         return 0;
 }
@@ -554,13 +609,11 @@ static int machine_reset_for_restart(Machine *m) {
         m->leader = 0;
         m->ready = false;
         m->exit_status = -1;
-        if (m->cgroup) {
-                r = cgroup_remove_tree(m->cgroup);
-                if (r < 0)
-                        return log_error_errno(r, "cannot remove the cgroup '%s' before the restart: %m",
-                                               m->cgroup);
-                m->cgroup = mfree(m->cgroup);
-        }
+        /* The scope, its limits and the monitor's place stay; the payload is made anew. */
+        r = cgroup_scope_remove_payload(&m->scope);
+        if (r < 0)
+                return log_error_errno(r, "cannot remove the cgroup '%s/payload' before the restart: %m",
+                                       m->scope.path);
         r = monitor_ns_maker_start(m);
         if (r < 0)
                 return r;
@@ -574,6 +627,7 @@ int machine_run(const Settings *s, int *ret_status) {
                 .sync_fd = -EBADF,
                 .child_sync_fd = -EBADF,
                 .cgroup_fd = -EBADF,
+                .scope = CGROUP_SCOPE_NULL,
                 .monitor_pidfd = -EBADF,
                 .leader_pidfd = -EBADF,
                 .ns_maker_fd = -EBADF,
@@ -596,6 +650,9 @@ int machine_run(const Settings *s, int *ret_status) {
         /* A reader that goes away must not kill the monitor halfway: writes just fail. */
         (void) signal(SIGPIPE, SIG_IGN);
 
+        r = check_limits(&m);
+        if (r < 0)
+                return r;
         if (s->private_users == PRIVATE_USERS_NO)
                 log_warning("Machine without a user namespace (--private-users=no): root in it is root on "
                             "the host, and its mounts and masks are not locked against it.");

@@ -77,7 +77,9 @@ if [ -n "$leader" ] && [ "$leader" -gt 0 ]; then
         n_procs=$(wc -l <"$(scope_dir "$M1")/payload/cgroup.procs")
         ok "$([ "$n_procs" -ge 3 ]; echo $?)" "the payload cgroup holds all machine processes ($n_procs)"
         is "$(cat "$(scope_dir "$M1")/cgroup.procs")" "" "no process sits directly in the scope"
-        unlike "$(cat /proc/$MPID/cgroup)" "berth-$M1" "the monitor is not in the machine's cgroup"
+        wait_until 5 grep -qx "$MPID" "$(scope_dir "$M1")/supervisor/cgroup.procs"
+        like "$(cat /proc/$MPID/cgroup)" "^0::.*/berth-$M1.scope/supervisor\$" "the monitor moves into the scope's supervisor cgroup"
+        unlike "$(cat "$(scope_dir "$M1")/payload/cgroup.procs")" "^$MPID\$" "... not in the machine's payload"
 else
         fail "no leader found in berth list"
 fi

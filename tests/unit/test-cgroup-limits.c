@@ -762,6 +762,30 @@ static void test_write(void) {
         CHECK_STR(file, "cpu.max");
         cgroup_limits_done(&l);
 
+        /* The BFQ scheduler's weight too, where it is there (1..1000; up to 100 the same). */
+        clear_dir();
+        put("io.bfq.weight", "");
+        l = parse_lines(STRV_MAKE("IOWeight=10000"));
+        CHECK_INT(cgroup_limits_write(&l, dir_fd, &file), ==, 0);
+        CHECK_FILE("io.weight", "default 10000");
+        CHECK_FILE("io.bfq.weight", "default 1000");
+        cgroup_limits_done(&l);
+        (void) unlinkat(dir_fd, "io.weight", 0);
+        l = parse_lines(STRV_MAKE("IOWeight=50"));
+        CHECK_INT(cgroup_limits_write(&l, dir_fd, &file), ==, 0);
+        CHECK(!file);
+        CHECK_FILE("io.bfq.weight", "default 50");
+        (void) unlinkat(dir_fd, "io.bfq.weight", 0);
+        CHECK_INT(cgroup_limits_write(&l, dir_fd, &file), ==, -ENOENT);
+        CHECK_STR(file, "io.weight");
+        cgroup_limits_done(&l);
+        l = parse_lines(STRV_MAKE("IOWeight=1000"));
+        put("io.bfq.weight", "");
+        CHECK_INT(cgroup_limits_write(&l, dir_fd, &file), ==, 0);
+        CHECK_FILE("io.bfq.weight", "default 181");
+        cgroup_limits_done(&l);
+        (void) unlinkat(dir_fd, "io.bfq.weight", 0);
+
         /* A missing file (a cgroup without the controller): the first failure names it. */
         clear_dir();
         (void) unlinkat(dir_fd, "memory.swap.max", 0);
