@@ -18,6 +18,7 @@
 
 #include "boot.h"
 #include "caps.h"
+#include "cgroup.h"
 #include "console.h"
 #include "enter.h"
 #include "exec-util.h"
@@ -182,6 +183,42 @@ static int on_forward(sd_event_source *s, const struct signalfd_siginfo *si, voi
         return 0;
 }
 
+/* The cgroup an entered process starts in: the payload, unless the machine's init made it an inner
+ * node. A booted systemd moves itself to payload/init.scope and enables the delegated controllers in
+ * the payload's cgroup.subtree_control, and from then on no process may live in the payload itself (a
+ * clone into it fails with EBUSY). Then the leader's own cgroup, a leaf by the same rule, as long as it
+ * lies below the payload: the guest cannot move its leader elsewhere, but that is checked, not
+ * trusted. */
+static char *enter_cgroup(const MachineState *m) {
+        _cleanup_free_ char *payload = NULL, *text = NULL, *own = NULL;
+        const char *mp, *line, *end;
+        char proc[64];
+        size_t n;
+
+        payload = strjoin3(m->cgroup, "/payload", NULL);
+        if (!payload || m->leader <= 0 || cgroup2_mount_point(&mp) < 0)
+                return TAKE_PTR(payload);
+        (void) snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int) m->leader);
+        if (read_small_file_at(AT_FDCWD, proc, 64 * 1024, &text, NULL) < 0)
+                return TAKE_PTR(payload);
+        /* The cgroup2 line, "0::/machine.slice/berth-NAME.scope/payload/init.scope" (after the v1
+         * hierarchies' lines on a hybrid host). */
+        line = strneq(text, "0::", 3) ? text : strstr(text, "\n0::");
+        if (!line)
+                return TAKE_PTR(payload);
+        line += line == text ? 3 : 4;
+        end = strchrnul(line, '\n');
+        own = strndup(line, (size_t) (end - line));
+        if (!own)
+                return TAKE_PTR(payload);
+        free(text);
+        text = strjoin3(mp, own, NULL);
+        n = strlen(payload);
+        if (!text || !strneq(text, payload, n) || text[n] != '/' || strstr(text + n, "/.."))
+                return TAKE_PTR(payload);
+        return TAKE_PTR(text);
+}
+
 int machine_enter(const EnterRequest *req, int *ret_status) {
         _cleanup_(seccomp_program_done) SeccompProgram machine = {}, args = {};
         _cleanup_close_ int cgroup_fd = -EBADF, child_pidfd = -EBADF, host_pidns = -EBADF;
@@ -219,7 +256,7 @@ int machine_enter(const EnterRequest *req, int *ret_status) {
                         ns_flags |= flags[i];
 
         if (req->join_cgroup && req->machine->cgroup) {
-                _cleanup_free_ char *payload = strjoin3(req->machine->cgroup, "/payload", NULL);
+                _cleanup_free_ char *payload = enter_cgroup(req->machine);
                 cgroup_fd = payload ? open(payload, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -EBADF;
                 if (cgroup_fd < 0)
                         return log_error_errno(errno, "cannot open the cgroup of machine '%s': %m",
