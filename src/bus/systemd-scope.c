@@ -70,6 +70,23 @@ int cpu_list_to_mask(const char *list, uint8_t **ret, size_t *ret_size) {
         return 0;
 }
 
+/* Opens the (sv) of property NAME with a variant of type TYPE; close_property() closes both. */
+static int open_property(sd_bus_message *m, const char *name, const char *type) {
+        int r = sd_bus_message_open_container(m, 'r', "sv");
+
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", name);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', type);
+        return r;
+}
+
+static int close_property(sd_bus_message *m) {
+        int r = sd_bus_message_close_container(m);
+
+        return r < 0 ? r : sd_bus_message_close_container(m);
+}
+
 static int append_mask(sd_bus_message *m, const char *name, const char *list) {
         _cleanup_free_ uint8_t *mask = NULL;
         size_t size = 0;
@@ -78,22 +95,13 @@ static int append_mask(sd_bus_message *m, const char *name, const char *list) {
         r = cpu_list_to_mask(list, &mask, &size);
         if (r < 0)
                 return r;
-        r = sd_bus_message_open_container(m, 'r', "sv");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "s", name);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'v', "ay");
+        r = open_property(m, name, "ay");
         if (r < 0)
                 return r;
         r = sd_bus_message_append_array(m, 'y', mask ?: (const uint8_t *) "", size);
         if (r < 0)
                 return r;
-        r = sd_bus_message_close_container(m);
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(m);
+        return close_property(m);
 }
 
 static int append_io(sd_bus_message *m, const char *name, const CgroupLimits *l, size_t field) {
@@ -105,13 +113,7 @@ static int append_io(sd_bus_message *m, const char *name, const CgroupLimits *l,
                         n++;
         if (n == 0)
                 return 0;
-        r = sd_bus_message_open_container(m, 'r', "sv");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "s", name);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'v', "a(st)");
+        r = open_property(m, name, "a(st)");
         if (r < 0)
                 return r;
         r = sd_bus_message_open_container(m, 'a', "(st)");
@@ -128,10 +130,7 @@ static int append_io(sd_bus_message *m, const char *name, const CgroupLimits *l,
         r = sd_bus_message_close_container(m);
         if (r < 0)
                 return r;
-        r = sd_bus_message_close_container(m);
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(m);
+        return close_property(m);
 }
 
 int bus_append_limit_properties(sd_bus_message *m, const CgroupLimits *l) {

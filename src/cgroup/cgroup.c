@@ -493,20 +493,16 @@ static int scope_create_systemd(const char *name, const char *slice_path, const 
         return scope_populate(s, true, wanted & offered, needed, ret_error);
 }
 
-static int scope_create_own(const char *name, const char *slice_path, const CgroupLimits *limits,
-                            CgroupController wanted, CgroupController needed, const char *mp, CgroupScope *s,
-                            char **ret_error) {
-        _cleanup_free_ char *unit = strjoin3("berth-", name, ".scope"), *walk = strdup(slice_path);
+/* Opens the slice's cgroup, making the cgroups on the way and enabling the controllers in each. */
+static int walk_to_slice(const char *mp, const char *slice_path, CgroupController wanted,
+                         CgroupController needed, int *ret_fd, char **ret_error) {
+        _cleanup_free_ char *walk = strdup(slice_path);
         _cleanup_close_ int dfd = -EBADF;
-        const char *file = NULL;
         char *save = NULL;
         int r;
 
-        if (!unit || !walk)
+        if (!walk)
                 return -ENOMEM;
-        r = own_cgroup(mp, &s->home);
-        if (r < 0)
-                return set_errorf(ret_error, r, "find berth's own cgroup under", mp);
         dfd = open(mp, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
         if (dfd < 0)
                 return set_errorf(ret_error, negative_errno(), "open", mp);
@@ -526,12 +522,46 @@ static int scope_create_own(const char *name, const char *slice_path, const Cgro
         r = enable_controllers(dfd, wanted, needed, NULL);
         if (r < 0)
                 return set_errorf(ret_error, r, "enable the controllers the limits need in", slice_path);
+        *ret_fd = TAKE_FD(dfd);
+        return 0;
+}
+
+static int scope_create_own(const char *name, const char *slice_path, const CgroupLimits *limits,
+                            CgroupController wanted, CgroupController needed, const char *mp, CgroupScope *s,
+                            char **ret_error) {
+        _cleanup_free_ char *unit = strjoin3("berth-", name, ".scope");
+        _cleanup_close_ int dfd = -EBADF;
+        const char *file = NULL;
+        int r;
+
+        if (!unit)
+                return -ENOMEM;
+        r = own_cgroup(mp, &s->home);
+        if (r < 0)
+                return set_errorf(ret_error, r, "find berth's own cgroup under", mp);
         if (asprintf(&s->path, "%s/%s/%s", mp, slice_path, unit) < 0) {
                 s->path = NULL;
                 return -ENOMEM;
         }
-        if (mkdirat(dfd, unit, 0755) < 0) {
+        /* The last machine of a slice removes the slice on its way out: one that goes between our
+         * mkdir of the slice and of the scope makes the scope's mkdir fail with ENOENT; walk again. */
+        for (unsigned attempt = 0;; attempt++) {
+                r = walk_to_slice(mp, slice_path, wanted, needed, &dfd, ret_error);
+                if (r == -ENOENT && attempt < 16) {
+                        if (ret_error)
+                                *ret_error = mfree(*ret_error);
+                        continue;
+                }
+                if (r < 0) {
+                        s->path = mfree(s->path);
+                        return r;
+                }
+                if (mkdirat(dfd, unit, 0755) >= 0)
+                        break;
                 r = negative_errno();
+                dfd = safe_close(dfd);
+                if (r == -ENOENT && attempt < 16)
+                        continue;
                 s->path = mfree(s->path);
                 if (r == -EEXIST)
                         return -EEXIST;

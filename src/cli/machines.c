@@ -493,6 +493,47 @@ static void print_tree(const Proc *procs, size_t n, pid_t parent, unsigned depth
         }
 }
 
+/* The limits the machine's scope has now, in systemd's syntax ("MemoryMax=536870912"), read from its
+ * cgroup files: what set-limit or systemctl set-property changed included. NULL when none. */
+static char **machine_limits(const MachineState *st) {
+        _cleanup_close_ int scope = -EBADF, payload = -EBADF;
+        char **lines = NULL;
+        CgroupLimits l;
+        size_t j;
+
+        if (!machine_cgroup_is_own(st))
+                return NULL;
+        scope = open(st->cgroup, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (scope < 0)
+                return NULL;
+        payload = openat(scope, "payload", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        cgroup_limits_init(&l);
+        if (cgroup_limits_read(scope, &l) >= 0 &&
+            (payload < 0 || cgroup_limits_read_payload(payload, &l) >= 0))
+                (void) cgroup_limits_to_strv(&l, &lines);
+        cgroup_limits_done(&l);
+        /* Only what differs from what a cgroup has when nobody limits it. */
+        j = 0;
+        for (size_t i = 0; lines && lines[i]; i++) {
+                static const char *const defaults[] = { "CPUWeight=100", "IOWeight=100",
+                                                        "CPUQuotaPeriodSec=100ms", "OOMPolicy=continue" };
+                const char *eq = strchr(lines[i], '=');
+                bool keep = !(eq && streq(eq + 1, "infinity"));
+
+                for (size_t k = 0; keep && k < ELEMENTSOF(defaults); k++)
+                        keep = !streq(lines[i], defaults[k]);
+                if (keep)
+                        lines[j++] = lines[i];
+                else
+                        free(lines[i]);
+        }
+        if (lines)
+                lines[j] = NULL;
+        if (lines && !lines[0])
+                lines = strv_free(lines);
+        return lines;
+}
+
 int verb_status(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "json", no_argument, NULL, 'j' },
@@ -527,6 +568,7 @@ int verb_status(int argc, char *argv[]) {
                 MachineState st = {};
                 _cleanup_free_ pid_t *pids = NULL;
                 _cleanup_free_ Proc *procs = NULL;
+                char **limits = NULL;
                 size_t n = 0;
                 int pidfd = -EBADF, r;
                 struct timespec now;
@@ -554,6 +596,7 @@ int verb_status(int argc, char *argv[]) {
                                 (void) cgroup_stats_read(scope, &stats);
                 }
                 freezer = stats_freezer_state(&stats);
+                limits = machine_limits(&st);
                 procs = calloc(n + 1, sizeof(Proc));
                 for (size_t k = 0; procs && k < n; k++) {
                         procs[k].pid = pids[k];
@@ -579,6 +622,18 @@ int verb_status(int argc, char *argv[]) {
                         printf(",\"cgroup\":");
                         json_write_string(stdout, st.cgroup);
                         list_print_userns_json(&st);
+                        printf(",\"unit\":");
+                        json_write_string(stdout, st.unit);
+                        printf(",\"limits\":{");
+                        STRV_FOREACH (l, limits) {
+                                size_t k = strcspn(*l, "=");
+                                _cleanup_free_ char *key = strndup(*l, k);
+                                printf("%s", l == limits ? "" : ",");
+                                json_write_string(stdout, key ?: "");
+                                printf(":");
+                                json_write_string(stdout, *l + k + (*(*l + k) ? 1 : 0));
+                        }
+                        printf("}");
                         stats_print_json_fields(&stats, false, 0);
                         printf(",\"since_usec\":%llu,\"uptime_usec\":%llu,\"processes\":[",
                                (unsigned long long) st.since_usec, (unsigned long long) up);
@@ -608,13 +663,21 @@ int verb_status(int argc, char *argv[]) {
                                        "outside)\n");
                         printf("          Since: %s (up %llus)\n", since,
                                (unsigned long long) (up / 1000000));
-                        printf("         Cgroup: %s\n", st.cgroup ?: "-");
+                        printf("         Cgroup: %s%s%s%s\n", st.cgroup ?: "-",
+                               st.unit ? " (systemd unit " : "", st.unit ?: "", st.unit ? ")" : "");
+                        if (limits) {
+                                printf("         Limits:");
+                                STRV_FOREACH (l, limits)
+                                        printf(" %s", *l);
+                                printf("\n");
+                        }
                         stats_print_status_lines(&stats, 15);
                         printf("      Processes:\n");
                         if (procs)
                                 print_tree(procs, n, 0, 0, true);
                 }
                 machine_state_done(&st);
+                limits = strv_free(limits);
         }
         if (json)
                 printf("]\n");
