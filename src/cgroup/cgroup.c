@@ -364,14 +364,23 @@ static int enable_controllers(int dfd, CgroupController wanted, CgroupController
         return 0;
 }
 
-/* The calling process's cgroup in the cgroup2 tree, as an absolute path. */
-static int own_cgroup(const char *mp, char **ret) {
+int cgroup_of_pid(pid_t pid, char **ret) {
         _cleanup_free_ char *text = NULL;
-        char *p, *e;
-        int r = read_small_file_at(AT_FDCWD, "/proc/self/cgroup", 64 * 1024, &text, NULL);
+        char proc[64], *p, *e;
+        const char *mp;
+        int r;
 
+        r = cgroup2_mount_point(&mp);
         if (r < 0)
                 return r;
+        if (pid > 0)
+                snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int) pid);
+        else
+                snprintf(proc, sizeof(proc), "/proc/self/cgroup");
+        r = read_small_file_at(AT_FDCWD, proc, 64 * 1024, &text, NULL);
+        if (r < 0)
+                return r;
+        /* The cgroup2 line, "0::/machine.slice/…", after the v1 hierarchies' lines on a hybrid host. */
         p = strncmp(text, "0::", 3) == 0 ? text : strstr(text, "\n0::");
         if (!p)
                 return -ENOENT;
@@ -483,7 +492,7 @@ static int scope_create_systemd(const char *name, const char *slice_path, const 
         if (r < 0)
                 return r;
         s->unit = TAKE_PTR(unit);
-        r = own_cgroup(mp, &s->path);
+        r = cgroup_of_pid(0, &s->path);
         if (r < 0)
                 return set_errorf(ret_error, r, "find the cgroup systemd made for", s->unit);
         s->fd = open(s->path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
@@ -536,7 +545,7 @@ static int scope_create_own(const char *name, const char *slice_path, const Cgro
 
         if (!unit)
                 return -ENOMEM;
-        r = own_cgroup(mp, &s->home);
+        r = cgroup_of_pid(0, &s->home);
         if (r < 0)
                 return set_errorf(ret_error, r, "find berth's own cgroup under", mp);
         if (asprintf(&s->path, "%s/%s/%s", mp, slice_path, unit) < 0) {

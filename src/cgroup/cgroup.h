@@ -34,6 +34,9 @@ CgroupManager cgroup_manager_from_string(const char *s);
 /* The cgroup2 mount point. -EOPNOTSUPP when the host has none. */
 int cgroup2_mount_point(const char **ret);
 
+/* The cgroup2 cgroup of a process (0: the caller), as an absolute path below the mount point. */
+int cgroup_of_pid(pid_t pid, char **ret);
+
 /* The controllers the cgroup2 tree offers at its root (cgroup.controllers). */
 int cgroup_available_controllers(CgroupController *ret);
 

@@ -190,33 +190,16 @@ static int on_forward(sd_event_source *s, const struct signalfd_siginfo *si, voi
  * lies below the payload: the guest cannot move its leader elsewhere, but that is checked, not
  * trusted. */
 static char *enter_cgroup(const MachineState *m) {
-        _cleanup_free_ char *payload = NULL, *text = NULL, *own = NULL;
-        const char *mp, *line, *end;
-        char proc[64];
+        _cleanup_free_ char *payload = NULL, *own = NULL;
         size_t n;
 
         payload = strjoin3(m->cgroup, "/payload", NULL);
-        if (!payload || m->leader <= 0 || cgroup2_mount_point(&mp) < 0)
+        if (!payload || m->leader <= 0 || cgroup_of_pid(m->leader, &own) < 0)
                 return TAKE_PTR(payload);
-        (void) snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int) m->leader);
-        if (read_small_file_at(AT_FDCWD, proc, 64 * 1024, &text, NULL) < 0)
-                return TAKE_PTR(payload);
-        /* The cgroup2 line, "0::/machine.slice/berth-NAME.scope/payload/init.scope" (after the v1
-         * hierarchies' lines on a hybrid host). */
-        line = strneq(text, "0::", 3) ? text : strstr(text, "\n0::");
-        if (!line)
-                return TAKE_PTR(payload);
-        line += line == text ? 3 : 4;
-        end = strchrnul(line, '\n');
-        own = strndup(line, (size_t) (end - line));
-        if (!own)
-                return TAKE_PTR(payload);
-        free(text);
-        text = strjoin3(mp, own, NULL);
         n = strlen(payload);
-        if (!text || !strneq(text, payload, n) || text[n] != '/' || strstr(text + n, "/.."))
+        if (!strneq(own, payload, n) || own[n] != '/' || strstr(own + n, "/.."))
                 return TAKE_PTR(payload);
-        return TAKE_PTR(text);
+        return TAKE_PTR(own);
 }
 
 int machine_enter(const EnterRequest *req, int *ret_status) {
