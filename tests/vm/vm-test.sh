@@ -110,6 +110,7 @@ done
         echo "BERTH_STATE_DIR=${BERTH_STATE_DIR:-/run/berth}"
         echo "BERTH_VM_HELPERS=/berth/result/bin"
         echo "BERTH_VM_TESTS=${BERTH_VM_TESTS:-}"
+        echo "BERTH_VM_BENCH=${BERTH_VM_BENCH:-}"
         [ -z "$debian_disk" ] || echo "BERTH_VM_DEBIAN_DISK=/dev/vdb"
         [ -z "${BERTH_LOG_LEVEL:-}" ] || echo "BERTH_LOG_LEVEL=$BERTH_LOG_LEVEL"
 } >"$run/result/vm.env"
