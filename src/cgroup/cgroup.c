@@ -700,6 +700,43 @@ int cgroup_scope_destroy(CgroupScope *s) {
         return r;
 }
 
+int cgroup_enable_along(const char *scope_path, CgroupController needed) {
+        _cleanup_free_ char *walk = NULL;
+        _cleanup_close_ int dfd = -EBADF;
+        char *save = NULL;
+        const char *mp;
+        int r;
+
+        if (!needed)
+                return 0;
+        r = cgroup2_mount_point(&mp);
+        if (r < 0)
+                return r;
+        if (!strneq(scope_path, mp, strlen(mp)) || scope_path[strlen(mp)] != '/')
+                return -EINVAL;
+        walk = strdup(scope_path + strlen(mp) + 1);
+        if (!walk)
+                return -ENOMEM;
+        dfd = open(mp, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (dfd < 0)
+                return negative_errno();
+        for (char *c = strtok_r(walk, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+                int next;
+
+                if (streq(c, ".."))
+                        return -EINVAL;
+                r = enable_controllers(dfd, needed, needed, NULL);
+                if (r < 0)
+                        return r;
+                next = openat(dfd, c, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+                if (next < 0)
+                        return negative_errno();
+                safe_close(dfd);
+                dfd = next;
+        }
+        return enable_controllers(dfd, needed, needed, NULL);
+}
+
 int cgroup_remove_stale_scope(const char *path) {
         _cleanup_free_ char *parent = NULL;
         const char *mp;

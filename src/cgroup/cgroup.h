@@ -97,6 +97,11 @@ int cgroup_delegate(int cgroup_fd, uid_t uid, gid_t gid);
  * first. A missing cgroup is fine. */
 int cgroup_remove_tree(const char *path);
 
+/* Enables the controllers in each cgroup from the root of the cgroup2 tree down to the scope at
+ * scope_path (for its children too), so limits that need them can be written: set-limit on a scope
+ * berth made without them. */
+int cgroup_enable_along(const char *scope_path, CgroupController needed);
+
 /* Removes the scope a dead monitor left (cgroup_remove_tree()) and, unless systemd manages the host's
  * cgroups, the slices above it that it leaves empty. */
 int cgroup_remove_stale_scope(const char *path);

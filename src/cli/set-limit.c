@@ -118,6 +118,14 @@ static int apply_live(const MachineState *st, const CgroupLimits *l) {
                         return exit_code_from_errno(r);
                 }
         } else {
+                /* Controllers the scope was made without (a first cpuset, say) are enabled first. */
+                r = cgroup_enable_along(st->cgroup, cgroup_limits_controllers(l));
+                if (r < 0) {
+                        log_error_errno(
+                                r, "set-limit: cannot enable the controllers the limits need above '%s': %m",
+                                st->cgroup);
+                        return exit_code_from_errno(r);
+                }
                 r = cgroup_limits_write(l, scope_fd, &file);
                 if (r < 0) {
                         log_error_errno(r, "set-limit: cannot write %s of machine '%s' (%s): %m",

@@ -92,6 +92,13 @@ if up "--cgroup-manager=berth: a machine with limits runs"; then
         bx set-limit "$M" --pids-max=40
         is "$RC" 0 "set-limit on berth's own scope succeeds"
         is "$(cat "$S/pids.max")" 40 "... pids.max is now 40"
+        # cpuset was not enabled when the scope was made (no limit needed it): set-limit enables it.
+        bx set-limit "$M" --cpuset-cpus=1
+        is "$RC" 0 "set-limit --cpuset-cpus=1 on berth's own scope made without cpuset succeeds"
+        [ "$RC" = 0 ] || diag "$ERR"
+        is "$(cat "$S/cpuset.cpus" 2>/dev/null)" 1 "... cpuset.cpus is 1"
+        bx enter "$M" -- grep Cpus_allowed_list /proc/self/status
+        like "$OUT" "Cpus_allowed_list:[[:space:]]*1\$" "... and a process entering the machine runs on CPU 1 only"
 fi
 stop "$M"
 ok "$([ ! -e "$CG/btown.slice" ]; echo $?)" "after terminate the scope and the slices berth made are gone"
