@@ -131,6 +131,35 @@ new_name
 bx run -D "$TREE" -M "$NAME" --cgroup-manager=nobody -- /bin/true
 is "$RC" 64 "--cgroup-manager=nobody: usage error (64)"
 
+# --- a Debian machine with limits, in a slice ---------------------------------------------------------
+D="Debian with limits"
+if need_debian "$D: running" "$D: limits on its scope" "$D: controllers delegated" "$D: poweroff"; then
+        new_name
+        M=$NAME
+        boot_bg "$M" "$VM_DEBIAN" --console=passive --memory-max=512M --pids-max=512 --cpu-weight=50 --slice=tenants
+        if wait_state "$M" running 120; then
+                pass "$D: boots to running under --memory-max=512M --pids-max=512 --cpu-weight=50 --slice=tenants"
+                ebx "$M" systemctl is-system-running --wait
+                is "$OUT" running "$D: systemctl is-system-running --wait prints running"
+                is "$(systemctl show -P MemoryMax "berth-$M.scope")/$(systemctl show -P TasksMax "berth-$M.scope")/$(systemctl show -P Slice "berth-$M.scope")" \
+                        "$((512 * MIB))/512/machine-tenants.slice" "$D: limits on its scope, in machine-tenants.slice"
+                ebx "$M" cat /sys/fs/cgroup/cgroup.controllers
+                like "$OUT" "memory" "$D: controllers delegated: the guest's cgroup root offers memory"
+                like "$OUT" "pids" "... and pids"
+                ebx "$M" systemctl show -P TasksMax systemd-journald.service
+                isnt "$OUT" "" "$D: systemd inside manages its units' limits ($OUT)"
+                PIDS=$(machine_pids "$M")
+                bx poweroff "$M"
+                monitor_wait 120
+                is "$RC" 0 "$D: poweroff, the monitor exits 0"
+                # shellcheck disable=SC2086
+                gone_after "$M" "$D: after poweroff" $PIDS
+        else
+                fail "$D: boots to running"
+                boot_diag "$M"
+        fi
+fi
+
 bx list
 is "$(berth_scopes)" "" "no berth-*.scope is left anywhere under /sys/fs/cgroup"
 done_testing
