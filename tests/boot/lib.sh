@@ -102,10 +102,11 @@ monitor_wait() {
         wait_exit_bounded "$1" "${2:-$MPID}"
 }
 
-# machine_pids NAME: host PIDs of every process in the machine's cgroup subtree, one a line.
+# machine_pids NAME: host PIDs of every process of the machine (its payload cgroup subtree; the
+# monitor in the scope's supervisor cgroup is berth's), one a line.
 machine_pids() {
         local d
-        d=$(scope_dir "$1")
+        d=$(scope_dir "$1")/payload
         [ -d "$d" ] || return 0
         find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -n
 }

@@ -121,10 +121,10 @@ host_view_checks() {
         is "$same_ns" "" "$case: on the host, no process of the machine is in the host's user namespace"
 }
 
-# cgroup_pids NAME: the host PIDs in machine NAME's cgroup subtree.
+# cgroup_pids NAME: the host PIDs in machine NAME's payload cgroup subtree (not the monitor's).
 cgroup_pids() {
         local d
-        d=$(scope_dir "$1")
+        d=$(scope_dir "$1")/payload
         [ -n "$CGROUP_ROOT" ] && [ -d "$d" ] || return 0
         find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -n
 }
