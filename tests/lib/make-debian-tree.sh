@@ -88,30 +88,10 @@ if stamp_ok; then
         exit 0
 fi
 
-# Unmounts whatever debootstrap (or a chroot step) left mounted below $1, then removes $1 without
-# crossing into any file system that could not be unmounted.
-remove_tree() {
-        local t=$1
-        [ -e "$t" ] || return 0
-        t=$(realpath "$t")
-        # Deepest first; mountinfo field 5 is the mount point (with octal escapes, which paths made
-        # by this script never need).
-        awk -v t="$t" '$5 == t || index($5, t "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r |
-                while IFS= read -r m; do
-                        umount -l "$m" 2>/dev/null || true
-                done
-        rm -rf --one-file-system "$t"
-}
-
-# Leftovers of earlier runs that were killed (we hold the lock, so no build for DIR is running).
-for old in "$dir".tmp.*; do
-        [ -e "$old" ] || continue
-        pid=${old##*.tmp.}
-        pid=${pid%%.*}
-        if [ "$pid" != $$ ] && ! kill -0 "$pid" 2>/dev/null; then
-                remove_tree "$old"
-        fi
-done
+# shellcheck source=cache-util.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cache-util.sh"
+# Leftovers of earlier runs that were killed.
+remove_stale_tmp "$dir"
 
 tmp="$dir.tmp.$$"
 log="$dir.tmp.$$.log"

@@ -81,31 +81,8 @@ done
 self_hash=$(cat "${BASH_SOURCE[0]}" "$here/extract-vmlinux.sh" "$here/../lib/make-busybox-tree.sh" \
         "$here/../lib/make-busybox-init-tree.sh" | sha256sum | cut -c1-16)
 
-# Unmounts whatever is mounted below $1 (debootstrap's /proc and /sys of a killed build), then
-# removes $1 without crossing into a file system that could not be unmounted.
-remove_tree() {
-        local t=$1
-        [ -e "$t" ] || return 0
-        t=$(realpath "$t")
-        awk -v t="$t" '$5 == t || index($5, t "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r |
-                while IFS= read -r m; do
-                        umount -l "$m" 2>/dev/null || true
-                done
-        rm -rf --one-file-system "$t"
-}
-
-# Removes NAME.tmp.PID leftovers of builders that died (call with the lock held).
-remove_stale_tmp() {
-        local old pid
-        for old in "$1".tmp.*; do
-                [ -e "$old" ] || continue
-                pid=${old##*.tmp.}
-                pid=${pid%%.*}
-                if [ "$pid" != $$ ] && ! kill -0 "$pid" 2>/dev/null; then
-                        remove_tree "$old"
-                fi
-        done
-}
+# shellcheck source=../lib/cache-util.sh
+. "$here/../lib/cache-util.sh"
 
 # prune GLOB KEEP: removes the cache entries matching GLOB (but KEEP) that no run used for PRUNE_DAYS
 # days: every run that uses an entry touches its stamp (DIR/.stamp, IMG.stamp). The entry's lock is
