@@ -70,6 +70,7 @@ static void run_help(void) {
                "     --timezone=MODE         auto, off, bind, copy (/etc/localtime)\n"
                "     --console=MODE          interactive, read-only, passive or pipe\n"
                "  -P --pipe                  Same as --console=pipe\n"
+               "     --register=WHEN         yes, no or auto: register with systemd-machined\n"
                "  -q --quiet                 No notices\n"
                "  -h --help                  Show this help\n"
                "\nResource limits (cgroup v2; the [Resources] keys of a settings file, see berth(1)):\n"
@@ -110,6 +111,7 @@ enum {
         ARG_ALLOW_NESTING,
         ARG_SLICE,
         ARG_CGROUP_MANAGER,
+        ARG_REGISTER,
 };
 
 static int usage_error(const char *option, const char *value, const char *why) {
@@ -180,6 +182,7 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                 { "timezone", required_argument, NULL, ARG_TIMEZONE },
                 { "slice", required_argument, NULL, ARG_SLICE },
                 { "cgroup-manager", required_argument, NULL, ARG_CGROUP_MANAGER },
+                { "register", required_argument, NULL, ARG_REGISTER },
                 {},
         };
         _cleanup_(settings_freep) Settings *s = NULL;
@@ -471,6 +474,11 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                         s->slice = n; /* empty: machine.slice, the default */
                         break;
                 }
+                case ARG_REGISTER:
+                        s->register_mode = register_mode_from_string(optarg);
+                        if (s->register_mode < 0)
+                                return usage_error("--register", optarg, "expected yes, no or auto");
+                        break;
                 case ARG_CGROUP_MANAGER:
                         s->cgroup_manager = cgroup_manager_from_string(optarg);
                         if (s->cgroup_manager < 0)

@@ -15,6 +15,12 @@ static const char *const console_mode_table[_CONSOLE_MODE_MAX] = {
         [CONSOLE_PIPE] = "pipe",
 };
 
+static const char *const register_mode_table[_REGISTER_MODE_MAX] = {
+        [REGISTER_AUTO] = "auto",
+        [REGISTER_YES] = "yes",
+        [REGISTER_NO] = "no",
+};
+
 static const char *const network_mode_table[_NETWORK_MODE_MAX] = {
         [NETWORK_PRIVATE] = "private",
         [NETWORK_HOST] = "host",
@@ -71,6 +77,12 @@ const char *console_mode_to_string(ConsoleMode m) {
 }
 ConsoleMode console_mode_from_string(const char *s) {
         return (ConsoleMode) TABLE_LOOKUP(console_mode_table, s);
+}
+const char *register_mode_to_string(RegisterMode m) {
+        return TABLE_NAME(register_mode_table, m);
+}
+RegisterMode register_mode_from_string(const char *s) {
+        return (RegisterMode) TABLE_LOOKUP(register_mode_table, s);
 }
 const char *network_mode_to_string(NetworkMode m) {
         return TABLE_NAME(network_mode_table, m);

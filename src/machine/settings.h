@@ -64,6 +64,15 @@ typedef enum UserNsOwnership {
         _OWNERSHIP_INVALID = -EINVAL,
 } UserNsOwnership;
 
+/* --register=: registration with systemd-machined. */
+typedef enum RegisterMode {
+        REGISTER_AUTO, /* when machined is reachable; one notice line when it is not */
+        REGISTER_YES,  /* a missing machined is an error */
+        REGISTER_NO,
+        _REGISTER_MODE_MAX,
+        _REGISTER_MODE_INVALID = -EINVAL,
+} RegisterMode;
+
 #define UID_RANGE_DEFAULT_COUNT 0x10000U
 
 typedef enum CustomMountType {
@@ -132,6 +141,7 @@ typedef struct Settings {
         char *slice;         /* Slice=, --slice=: a full unit name ("machine-tenants.slice"); NULL for
                               * machine.slice. slice_to_path() gives its cgroup. */
         CgroupManager cgroup_manager; /* --cgroup-manager= */
+        RegisterMode register_mode;   /* --register= */
 } Settings;
 
 #define CUSTOM_MOUNTS_MAX         256U
@@ -163,6 +173,8 @@ int time_offset_parse(const char *s, int64_t *ret_monotonic_ns, int64_t *ret_boo
 /* "a b @group", a leading '~' denies instead. */
 int syscall_filter_parse(const char *s, bool *ret_deny, char ***ret_names);
 
+const char *register_mode_to_string(RegisterMode m);
+RegisterMode register_mode_from_string(const char *s);
 const char *console_mode_to_string(ConsoleMode m);
 ConsoleMode console_mode_from_string(const char *s);
 const char *network_mode_to_string(NetworkMode m);

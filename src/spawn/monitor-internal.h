@@ -47,8 +47,15 @@ typedef struct Machine {
         const char *state; /* starting, running, stopping */
         int notify_fd;     /* booting: /run/host/notify, bound by the outer child */
         bool stop_requested;
+        bool registered; /* with systemd-machined */
         sd_event_source *kill_timer;
 } Machine;
+
+/* monitor-register.c: registration with systemd-machined (--register=). The check comes before
+ * anything is made; registering once the leader is known; unregistering when it has ended. */
+int monitor_register_check(const Settings *s);
+int monitor_register(Machine *m);
+void monitor_unregister(Machine *m);
 
 /* Writes the state file from m (atomically). */
 int monitor_write_state(Machine *m);

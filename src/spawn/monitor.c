@@ -50,6 +50,7 @@ static void machine_done(Machine *m) {
                 (void) pidfd_signal(m->leader_pidfd, SIGKILL);
                 (void) waitid(P_PIDFD, (id_t) m->leader_pidfd, NULL, WEXITED);
         }
+        monitor_unregister(m);
         m->console = console_free(m->console);
         m->kill_timer = sd_event_source_disable_unref(m->kill_timer);
         m->event = sd_event_unref(m->event);
@@ -598,6 +599,7 @@ static int machine_reset_for_restart(Machine *m) {
         int r;
 
         /* What belongs to one boot goes; what belongs to the machine stays. */
+        monitor_unregister(m);
         m->console = console_free(m->console);
         m->kill_timer = sd_event_source_disable_unref(m->kill_timer);
         m->event = sd_event_unref(m->event);
@@ -651,6 +653,9 @@ int machine_run(const Settings *s, int *ret_status) {
         (void) signal(SIGPIPE, SIG_IGN);
 
         r = check_limits(&m);
+        if (r < 0)
+                return r;
+        r = monitor_register_check(s);
         if (r < 0)
                 return r;
         if (s->private_users == PRIVATE_USERS_NO)
@@ -712,6 +717,9 @@ int machine_run(const Settings *s, int *ret_status) {
                 if (s->notify_ready && !streq(m.state, "starting"))
                         (void) sd_notify(false, "READY=1");
                 r = monitor_write_state(&m);
+                if (r < 0)
+                        return r;
+                r = monitor_register(&m);
                 if (r < 0)
                         return r;
                 r = monitor_run_event_loop(&m);

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Registration with systemd-machined, and the real machinectl and systemd-run -M driving a Debian
+# machine that berth booted: list, show, status, shell, systemd-run --wait, poweroff and terminate,
+# each leaving berth's state clean; berth's own poweroff unregisters; --register=no does not register.
+. "$(dirname "$0")/lib.sh"
+
+D="registration"
+need_debian "$D: machinectl list shows the machine" "$D: poweroff" "$D: terminate" || { done_testing; exit 0; }
+command -v machinectl >/dev/null || { skip "$D" "no machinectl in the guest"; done_testing; exit 0; }
+
+# boot_debian NAME [OPTIONS]: boots the Debian tree in the background and waits for running.
+boot_debian() {
+        local name=$1
+        shift
+        boot_bg "$name" "$VM_DEBIAN" --console=passive "$@"
+        if wait_state "$name" running 120; then
+                return 0
+        fi
+        boot_diag "$name"
+        return 1
+}
+
+listed() { machinectl list --no-legend --no-pager 2>/dev/null | awk '{ print $1 }' | grep -qx "$1"; }
+not_listed() { ! listed "$1"; }
+
+# --- registered: list, show, status, shell, systemd-run ---------------------------------------------
+new_name
+M=$NAME
+if boot_debian "$M"; then
+        pass "$D: a Debian machine boots to running"
+        wait_until 10 listed "$M"
+        line=$(machinectl list --no-legend --no-pager | awk -v n="$M" '$1 == n')
+        like "$line" "^$M +container +berth" "$D: machinectl list shows it with class container and service berth"
+        leader=$(state_field "$M" LEADER)
+        is "$(machinectl show --value -p Leader "$M")" "$leader" "$D: machinectl show: its Leader is berth's leader ($leader)"
+        is "$(machinectl show --value -p Unit "$M")" "berth-$M.scope" "$D: machinectl show: its Unit is berth's scope"
+        is "$(machinectl show --value -p RootDirectory "$M")" "$(realpath "$VM_DEBIAN")" "$D: machinectl show: its RootDirectory is the tree"
+        uuid=$(state_field "$M" UUID)
+        is "$(machinectl show --value -p Id "$M")" "${uuid//-/}" "$D: machinectl show: its Id is the machine's UUID"
+        st=$(machinectl status --no-pager "$M" 2>&1)
+        like "$st" "Leader: $leader" "$D: machinectl status shows the leader"
+        like "$st" "OS: Debian GNU/Linux 12" "$D: machinectl status shows the guest's os-release"
+        timeout 60 systemd-run -M "$M" --wait -q /bin/true
+        is "$?" 0 "$D: systemd-run -M NAME --wait /bin/true exits 0"
+        timeout 60 systemd-run -M "$M" --wait -q -p User=nobody /bin/false
+        is "$?" 1 "$D: systemd-run -M NAME --wait -p User=nobody /bin/false exits 1"
+        out=$(timeout 60 machinectl shell "$M" /bin/sh -c 'echo inside-$(cat /etc/hostname)' 2>/dev/null | tr -d '\r')
+        like "$out" "inside-" "$D: machinectl shell NAME runs a command in it"
+        MP=$MPID
+        machinectl poweroff "$M"
+        is "$?" 0 "$D: machinectl poweroff succeeds"
+        monitor_wait 120 "$MP"
+        is "$RC" 0 "$D: after machinectl poweroff berth's monitor exits 0"
+        gone_after "$M" "$D: after machinectl poweroff"
+        wait_until 10 not_listed "$M"
+        ok "$(not_listed "$M"; echo $?)" "$D: ... and machinectl list no longer shows it"
+else
+        fail "$D: a Debian machine boots to running"
+fi
+
+# --- machinectl terminate -------------------------------------------------------------------------------
+new_name
+M=$NAME
+if boot_debian "$M"; then
+        wait_until 10 listed "$M"
+        MP=$MPID
+        timeout 120 machinectl terminate "$M"
+        is "$?" 0 "$D: machinectl terminate succeeds"
+        monitor_wait 120 "$MP"
+        isnt "$RC" 124 "$D: after machinectl terminate berth's monitor ends ($RC)"
+        gone_after "$M" "$D: after machinectl terminate"
+        wait_until 10 not_listed "$M"
+        ok "$(not_listed "$M"; echo $?)" "$D: ... and machinectl list no longer shows it"
+        is "$(berth_scopes)" "" "$D: ... and no berth-*.scope is left"
+else
+        fail "$D: a Debian machine boots to running (terminate)"
+fi
+
+# --- berth poweroff unregisters; --register=no ----------------------------------------------------------
+new_name
+M=$NAME
+if boot_debian "$M"; then
+        wait_until 10 listed "$M"
+        ok "$(listed "$M"; echo $?)" "$D: registered again for berth poweroff"
+        MP=$MPID
+        bx poweroff "$M"
+        monitor_wait 120 "$MP"
+        is "$RC" 0 "$D: berth poweroff: the monitor exits 0"
+        ok "$(not_listed "$M"; echo $?)" "$D: after berth poweroff machinectl list no longer shows it"
+fi
+new_name
+bx run -D "$TREE" -M "$NAME" --register=no -- sh -c 'sleep 1'
+is "$RC" 0 "$D: berth run --register=no runs"
+new_name
+M=$NAME
+BOOT_NAMES+=("$M")
+machine_bg "$M" --register=no -- 'touch /run/sync/ready; exec sleep 600'
+if wait_until 60 test -e "$SYNC/ready"; then
+        ok "$(not_listed "$M"; echo $?)" "$D: --register=no: machinectl list does not show the machine"
+        bx terminate "$M"
+        wait_exit_bounded 30 "$MPID"
+fi
+new_name
+M=$NAME
+BOOT_NAMES+=("$M")
+machine_bg "$M" -- 'touch /run/sync/ready; exec sleep 600'
+if wait_until 60 test -e "$SYNC/ready"; then
+        wait_until 10 listed "$M"
+        ok "$(listed "$M"; echo $?)" "$D: a busybox berth run is registered too (--register=auto)"
+        is "$(machinectl show --value -p Class "$M")" container "$D: ... as a container"
+        bx terminate "$M"
+        wait_exit_bounded 30 "$MPID"
+        wait_until 10 not_listed "$M"
+        ok "$(not_listed "$M"; echo $?)" "$D: ... and berth terminate unregisters it"
+fi
+done_testing
