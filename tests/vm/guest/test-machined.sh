@@ -47,6 +47,25 @@ if boot_debian "$M"; then
         is "$?" 1 "$D: systemd-run -M NAME --wait -p User=nobody /bin/false exits 1"
         out=$(timeout 60 machinectl shell "$M" /bin/sh -c 'echo inside-$(cat /etc/hostname)' 2>/dev/null | tr -d '\r')
         like "$out" "inside-" "$D: machinectl shell NAME runs a command in it"
+        # Into the guest's /tmp (a tmpfs of the machine's): machined creates files as the host's root
+        # and then gives them to the machine's UID range. In the idmapped tree itself the host's root
+        # owns nothing, so there a copy-to fails (EOVERFLOW): the known gap, reported as TODO.
+        echo "from-the-host-$$" >"$TEST_TMP/copy-in"
+        timeout 60 machinectl copy-to "$M" "$TEST_TMP/copy-in" /tmp/copied
+        is "$?" 0 "$D: machinectl copy-to NAME FILE /tmp/... succeeds"
+        ebx "$M" cat /tmp/copied
+        is "$OUT" "from-the-host-$$" "$D: ... and the file is inside"
+        ebx "$M" stat -c %u:%g /tmp/copied
+        is "$OUT" "0:0" "$D: ... owned by the guest's root"
+        ebx "$M" sh -c 'echo from-the-guest >/tmp/out'
+        timeout 60 machinectl copy-from "$M" /tmp/out "$TEST_TMP/copy-out"
+        is "$?" 0 "$D: machinectl copy-from succeeds"
+        is "$(cat "$TEST_TMP/copy-out" 2>&1)" "from-the-guest" "$D: ... and the guest's file is on the host"
+        TODO="machined creates files as the host's root, which an idmapped tree cannot own" \
+                timeout 60 machinectl copy-to "$M" "$TEST_TMP/copy-in" /root/copied 2>/dev/null
+        rc=$?
+        TODO="machined creates files as the host's root, which an idmapped tree cannot own" \
+                is "$rc" 0 "$D: machinectl copy-to into the idmapped tree succeeds"
         MP=$MPID
         machinectl poweroff "$M"
         is "$?" 0 "$D: machinectl poweroff succeeds"
