@@ -66,6 +66,9 @@ if boot_debian "$M"; then
         rc=$?
         TODO="machined creates files as the host's root, which an idmapped tree cannot own" \
                 is "$rc" 0 "$D: machinectl copy-to into the idmapped tree succeeds"
+        out=$(timeout 60 journalctl -M "$M" --no-pager -q 2>&1 | tail -n 200)
+        like "$out" "systemd|Started|Reached target" "$D: journalctl -M NAME shows the guest's journal"
+        [[ $out =~ systemd|Started|Reached ]] || diag "journalctl -M: $(head -n 5 <<<"$out")"
         MP=$MPID
         machinectl poweroff "$M"
         is "$?" 0 "$D: machinectl poweroff succeeds"
