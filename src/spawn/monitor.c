@@ -619,7 +619,12 @@ static int machine_reset_for_restart(Machine *m) {
         r = monitor_ns_maker_start(m);
         if (r < 0)
                 return r;
-        return monitor_userns_setup(m);
+        r = monitor_userns_setup(m);
+        if (r < 0)
+                return r;
+        /* A new user namespace for the new boot: the payload must use it, not the old one's fd number. */
+        m->payload.userns_fd = m->userns_fd;
+        return 0;
 }
 
 int machine_run(const Settings *s, int *ret_status) {

@@ -81,6 +81,33 @@ else
         fail "$D: a Debian machine boots to running"
 fi
 
+# --- machinectl reboot (with --restart=on-reboot), kill, login ---------------------------------------------
+new_name
+M=$NAME
+if boot_debian "$M" --restart=on-reboot; then
+        wait_until 10 listed "$M"
+        old=$(state_field "$M" LEADER)
+        out=$(timeout 30 script -qfec "machinectl login $M" /dev/null </dev/null 2>&1 | tr -d '\r' | head -c 4000)
+        like "$out" "login:" "$D: machinectl login NAME reaches the guest's getty (login:)"
+        [[ $out == *login:* ]] || diag "machinectl login: $(head -n 5 <<<"$out")"
+        machinectl reboot "$M"
+        is "$?" 0 "$D: machinectl reboot succeeds"
+        wait_until 120 sh -c "[ \"\$(sed -n 's/^LEADER=//p' '$(state_file "$M")')\" != '$old' ] && grep -qx STATE=running '$(state_file "$M")'"
+        new=$(state_field "$M" LEADER)
+        ok "$([ -n "$new" ] && [ "$new" != "$old" ] && [ "$(state_field "$M" STATE)" = running ]; echo $?)" \
+                "$D: the machine rebooted in place (--restart=on-reboot): a new leader ($old -> $new), running"
+        [ -n "$new" ] || diag "berth boot's stderr: $(tail -n 8 "$LOGERR" 2>/dev/null)"
+        wait_until 10 sh -c "[ \"\$(machinectl show --value -p Leader $M 2>/dev/null)\" = '$new' ]"
+        is "$(machinectl show --value -p Leader "$M")" "$new" "$D: ... and it is registered again with the new leader"
+        machinectl kill --signal=SIGRTMIN+4 --kill-whom=leader "$M"
+        is "$?" 0 "$D: machinectl kill --signal=SIGRTMIN+4 (poweroff) to the leader succeeds"
+        monitor_wait 120
+        is "$RC" 0 "$D: ... and the machine powers off, berth's monitor exits 0"
+        gone_after "$M" "$D: after machinectl kill"
+else
+        fail "$D: a Debian machine with --restart=on-reboot boots to running"
+fi
+
 # --- machinectl terminate -------------------------------------------------------------------------------
 new_name
 M=$NAME
