@@ -71,6 +71,8 @@ static void run_help(void) {
                "     --console=MODE          interactive, read-only, passive or pipe\n"
                "  -P --pipe                  Same as --console=pipe\n"
                "     --register=WHEN         yes, no or auto: register with systemd-machined\n"
+               "     --link-journal=MODE     no, host, try-host, guest, try-guest, auto (booting)\n"
+               "  -j                         Same as --link-journal=try-guest\n"
                "  -q --quiet                 No notices\n"
                "  -h --help                  Show this help\n"
                "\nResource limits (cgroup v2; the [Resources] keys of a settings file, see berth(1)):\n"
@@ -112,6 +114,7 @@ enum {
         ARG_SLICE,
         ARG_CGROUP_MANAGER,
         ARG_REGISTER,
+        ARG_LINK_JOURNAL,
 };
 
 static int usage_error(const char *option, const char *value, const char *why) {
@@ -183,6 +186,7 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                 { "slice", required_argument, NULL, ARG_SLICE },
                 { "cgroup-manager", required_argument, NULL, ARG_CGROUP_MANAGER },
                 { "register", required_argument, NULL, ARG_REGISTER },
+                { "link-journal", required_argument, NULL, ARG_LINK_JOURNAL },
                 {},
         };
         _cleanup_(settings_freep) Settings *s = NULL;
@@ -199,7 +203,7 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
         optind = 0;
         opterr = 0;
         /* '+': the first non-option starts the command, whose own options are not ours. */
-        while ((c = getopt_long(argc, argv, "+D:M:u:E:qhaPbU", all_options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+D:M:u:E:qhaPbUj", all_options, NULL)) >= 0) {
                 CustomMount m = {};
 
                 if (optarg && strlen(optarg) > SETTINGS_VALUE_MAX)
@@ -474,6 +478,15 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                         s->slice = n; /* empty: machine.slice, the default */
                         break;
                 }
+                case ARG_LINK_JOURNAL:
+                        s->link_journal = link_journal_from_string(optarg);
+                        if (s->link_journal < 0)
+                                return usage_error("--link-journal", optarg,
+                                                   "expected no, host, try-host, guest, try-guest or auto");
+                        break;
+                case 'j':
+                        s->link_journal = LINK_JOURNAL_TRY_GUEST;
+                        break;
                 case ARG_REGISTER:
                         s->register_mode = register_mode_from_string(optarg);
                         if (s->register_mode < 0)

@@ -229,6 +229,14 @@ static int apply_one(const char *section, const char *key, const char *v, unsign
                         return ignore(c, section, key, line,
                                       "turning it off is only honoured in trusted files");
                 s->no_new_privileges = r;
+        } else if (IS("Exec", "LinkJournal")) {
+                LinkJournal l = link_journal_from_string(v);
+                if (l < 0)
+                        return -EINVAL;
+                /* It makes directories and links in the host's /var/log/journal. */
+                if (l != LINK_JOURNAL_NO && l != LINK_JOURNAL_AUTO)
+                        PRIVILEGED();
+                s->link_journal = l;
         } else if (IS("Exec", "PrivateUsers")) {
                 PrivateUsersMode mode;
                 uid_t shift = 0;

@@ -15,6 +15,12 @@ static const char *const console_mode_table[_CONSOLE_MODE_MAX] = {
         [CONSOLE_PIPE] = "pipe",
 };
 
+static const char *const link_journal_table[_LINK_JOURNAL_MAX] = {
+        [LINK_JOURNAL_AUTO] = "auto",   [LINK_JOURNAL_NO] = "no",
+        [LINK_JOURNAL_HOST] = "host",   [LINK_JOURNAL_TRY_HOST] = "try-host",
+        [LINK_JOURNAL_GUEST] = "guest", [LINK_JOURNAL_TRY_GUEST] = "try-guest",
+};
+
 static const char *const register_mode_table[_REGISTER_MODE_MAX] = {
         [REGISTER_AUTO] = "auto",
         [REGISTER_YES] = "yes",
@@ -77,6 +83,12 @@ const char *console_mode_to_string(ConsoleMode m) {
 }
 ConsoleMode console_mode_from_string(const char *s) {
         return (ConsoleMode) TABLE_LOOKUP(console_mode_table, s);
+}
+const char *link_journal_to_string(LinkJournal m) {
+        return TABLE_NAME(link_journal_table, m);
+}
+LinkJournal link_journal_from_string(const char *s) {
+        return (LinkJournal) TABLE_LOOKUP(link_journal_table, s);
 }
 const char *register_mode_to_string(RegisterMode m) {
         return TABLE_NAME(register_mode_table, m);

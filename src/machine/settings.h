@@ -64,6 +64,18 @@ typedef enum UserNsOwnership {
         _OWNERSHIP_INVALID = -EINVAL,
 } UserNsOwnership;
 
+/* --link-journal=: the guest's journal directory and the host's /var/log/journal (systemd-nspawn's). */
+typedef enum LinkJournal {
+        LINK_JOURNAL_AUTO, /* host, when the host's /var/log/journal/ID exists; else nothing */
+        LINK_JOURNAL_NO,
+        LINK_JOURNAL_HOST,      /* the host's /var/log/journal/ID bound over the guest's */
+        LINK_JOURNAL_TRY_HOST,  /* host, where the host has a /var/log/journal */
+        LINK_JOURNAL_GUEST,     /* the host's /var/log/journal/ID a symlink to the guest's */
+        LINK_JOURNAL_TRY_GUEST, /* guest, where the host has a /var/log/journal */
+        _LINK_JOURNAL_MAX,
+        _LINK_JOURNAL_INVALID = -EINVAL,
+} LinkJournal;
+
 /* --register=: registration with systemd-machined. */
 typedef enum RegisterMode {
         REGISTER_AUTO, /* when machined is reachable; one notice line when it is not */
@@ -142,6 +154,7 @@ typedef struct Settings {
                               * machine.slice. slice_to_path() gives its cgroup. */
         CgroupManager cgroup_manager; /* --cgroup-manager= */
         RegisterMode register_mode;   /* --register= */
+        LinkJournal link_journal;     /* --link-journal=, booting only */
 } Settings;
 
 #define CUSTOM_MOUNTS_MAX         256U
@@ -173,6 +186,8 @@ int time_offset_parse(const char *s, int64_t *ret_monotonic_ns, int64_t *ret_boo
 /* "a b @group", a leading '~' denies instead. */
 int syscall_filter_parse(const char *s, bool *ret_deny, char ***ret_names);
 
+const char *link_journal_to_string(LinkJournal m);
+LinkJournal link_journal_from_string(const char *s);
 const char *register_mode_to_string(RegisterMode m);
 RegisterMode register_mode_from_string(const char *s);
 const char *console_mode_to_string(ConsoleMode m);

@@ -47,7 +47,9 @@ typedef struct Machine {
         const char *state; /* starting, running, stopping */
         int notify_fd;     /* booting: /run/host/notify, bound by the outer child */
         bool stop_requested;
-        bool registered; /* with systemd-machined */
+        bool registered;        /* with systemd-machined */
+        char *journal_host_dir; /* --link-journal=host: the host's directory bound into the tree */
+        char *journal_dest;
         sd_event_source *kill_timer;
 } Machine;
 
@@ -56,6 +58,9 @@ typedef struct Machine {
 int monitor_register_check(const Settings *s);
 int monitor_register(Machine *m);
 void monitor_unregister(Machine *m);
+
+/* monitor-journal.c: --link-journal= (booting only): the host's side of the guest's journal. */
+int monitor_link_journal(Machine *m);
 
 /* Writes the state file from m (atomically). */
 int monitor_write_state(Machine *m);

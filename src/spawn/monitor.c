@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -93,6 +94,8 @@ static void machine_done(Machine *m) {
         strv_free(m->payload.extra_env);
         free(m->os);
         free(m->slice_path);
+        free(m->journal_host_dir);
+        free(m->journal_dest);
         free(m->root);
         free(m->name);
 }
@@ -224,9 +227,34 @@ static int take_name(Machine *m) {
         return r < 0 ? r : 0;
 }
 
+/* The tree's /etc/machine-id, when it holds one: 32 lower-case hex digits. */
+static int tree_machine_id(const char *root, char ret[static 33]) {
+        _cleanup_close_ int root_fd = -EBADF, fd = -EBADF;
+        char buf[64];
+        ssize_t n;
+
+        root_fd = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (root_fd < 0)
+                return -errno;
+        fd = open_in_root(root_fd, "/etc/machine-id", O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
+        if (fd < 0)
+                return fd;
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n < 32 || (n > 32 && buf[32] != '\n'))
+                return -EINVAL;
+        for (int i = 0; i < 32; i++) {
+                if (!isxdigit((unsigned char) buf[i]))
+                        return -EINVAL;
+                ret[i] = (char) tolower((unsigned char) buf[i]);
+        }
+        ret[32] = 0;
+        return strspn(ret, "0") == 32 ? -EINVAL : 0;
+}
+
 static void make_uuid(Machine *m) {
         const char *u = m->settings->uuid;
         uint8_t b[16];
+        char id[33];
 
         if (u) {
                 if (strlen(u) == 36)
@@ -234,6 +262,13 @@ static void make_uuid(Machine *m) {
                 else /* 32 hex digits: add the dashes */
                         snprintf(m->uuid, sizeof(m->uuid), "%.8s-%.4s-%.4s-%.4s-%.12s", u, u + 8, u + 12,
                                  u + 16, u + 20);
+                return;
+        }
+        /* A tree that has a machine ID of its own keeps it (the guest's journal, machinectl's Id and
+         * --link-journal agree on it), as with systemd-nspawn. */
+        if (tree_machine_id(m->root, id) == 0) {
+                snprintf(m->uuid, sizeof(m->uuid), "%.8s-%.4s-%.4s-%.4s-%.12s", id, id + 8, id + 12, id + 16,
+                         id + 20);
                 return;
         }
         if (getrandom(b, sizeof(b), 0) != sizeof(b))
@@ -687,6 +722,9 @@ int machine_run(const Settings *s, int *ret_status) {
                 return r;
 
         make_uuid(&m);
+        r = monitor_link_journal(&m);
+        if (r < 0)
+                return r;
         clock_gettime(CLOCK_REALTIME, &now);
         m.since_usec = (uint64_t) now.tv_sec * 1000000 + (uint64_t) now.tv_nsec / 1000;
         r = prepare_overlays(&m);

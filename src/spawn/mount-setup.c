@@ -541,6 +541,18 @@ int mount_setup_custom(int root_fd, const Settings *s, const OverlayDirs *overla
         return 0;
 }
 
+int mount_setup_journal(int root_fd, const char *host_dir, const char *dest, int idmap_userns_fd,
+                        bool idmap_default, int sync_fd) {
+        const CustomMount m = {
+                .type = CUSTOM_MOUNT_BIND,
+                .source = (char *) host_dir,
+                .destination = (char *) dest,
+                .idmap = -1,
+        };
+
+        return mount_custom_bind(root_fd, &m, idmap_userns_fd, idmap_default, sync_fd);
+}
+
 static int copy_host_file(int root_fd, const char *host_path, const char *name, int sync_fd) {
         _cleanup_free_ char *text = NULL, *tmp = NULL;
         _cleanup_close_ int etc = -EBADF, fd = -EBADF;

@@ -20,6 +20,10 @@ int mount_setup_tmp(int root_fd, int sync_fd);
 int mount_setup_custom(int root_fd, const Settings *s, const OverlayDirs *overlays, int idmap_userns_fd,
                        bool idmap_default, int sync_fd);
 int mount_prepare_api_dirs(int root_fd, int sync_fd);
+/* --link-journal=host: the host's journal directory of the machine bound over the tree's (idmapped as
+ * the root is). */
+int mount_setup_journal(int root_fd, const char *host_dir, const char *dest, int idmap_userns_fd,
+                        bool idmap_default, int sync_fd);
 /* /etc/resolv.conf and /etc/localtime per --resolv-conf= and --timezone=. */
 int mount_setup_etc(int root_fd, const Settings *s, int sync_fd);
 int mount_root_read_only(int root_fd, int sync_fd);

@@ -448,6 +448,8 @@ _Noreturn void payload_outer_child(const Payload *p) {
             mount_setup_run(root_fd, p->uuid, s->boot, sync_fd, &notify) < 0 ||
             mount_setup_tmp(root_fd, sync_fd) < 0 ||
             mount_setup_custom(root_fd, s, p->overlays, p->userns_fd, p->idmap, sync_fd) < 0 ||
+            (p->journal_host_dir && mount_setup_journal(root_fd, p->journal_host_dir, p->journal_dest,
+                                                        p->userns_fd, p->idmap, sync_fd) < 0) ||
             mount_setup_etc(root_fd, s, sync_fd) < 0 || mount_prepare_api_dirs(root_fd, sync_fd) < 0 ||
             (s->read_only && mount_root_read_only(root_fd, sync_fd) < 0))
                 _exit(EXIT_FAILURE);

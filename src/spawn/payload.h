@@ -17,6 +17,8 @@ typedef struct Payload {
         const char *machine_name;
         const char *hostname;
         const char *uuid;
+        const char *journal_host_dir; /* --link-journal=host: the host's directory to bind, or NULL */
+        const char *journal_dest;     /* … over this one in the tree (/var/log/journal/ID) */
         ConsoleMode console;
         uint64_t capabilities;
         SeccompProgram seccomp;

@@ -6,8 +6,10 @@
 . "$(dirname "$0")/lib.sh"
 
 D="registration"
-need_debian "$D: machinectl list shows the machine" "$D: poweroff" "$D: terminate" || { done_testing; exit 0; }
-command -v machinectl >/dev/null || { skip "$D" "no machinectl in the guest"; done_testing; exit 0; }
+need_debian "$D: machinectl list shows the machine" "$D: poweroff" "$D: terminate" || { rm -rf /var/log/journal
+done_testing; exit 0; }
+command -v machinectl >/dev/null || { skip "$D" "no machinectl in the guest"; rm -rf /var/log/journal
+done_testing; exit 0; }
 
 # boot_debian NAME [OPTIONS]: boots the Debian tree in the background and waits for running.
 boot_debian() {
@@ -24,10 +26,15 @@ boot_debian() {
 listed() { machinectl list --no-legend --no-pager 2>/dev/null | awk '{ print $1 }' | grep -qx "$1"; }
 not_listed() { ! listed "$1"; }
 
+# --link-journal= needs the host's /var/log/journal.
+mkdir -p /var/log/journal
+# journal_id UUID: the machine ID (the UUID's hex digits).
+journal_id() { tr -d '-' <<<"$1"; }
+
 # --- registered: list, show, status, shell, systemd-run ---------------------------------------------
 new_name
 M=$NAME
-if boot_debian "$M"; then
+if boot_debian "$M" --link-journal=host; then
         pass "$D: a Debian machine boots to running"
         wait_until 10 listed "$M"
         line=$(machinectl list --no-legend --no-pager | awk -v n="$M" '$1 == n')
@@ -66,6 +73,13 @@ if boot_debian "$M"; then
         rc=$?
         TODO="machined creates files as the host's root, which an idmapped tree cannot own" \
                 is "$rc" 0 "$D: machinectl copy-to into the idmapped tree succeeds"
+        jid=$(journal_id "$(state_field "$M" UUID)")
+        ok "$([ -d "/var/log/journal/$jid" ] && [ ! -L "/var/log/journal/$jid" ]; echo $?)" \
+                "$D: --link-journal=host: the host has the directory /var/log/journal/ID"
+        wait_until 20 sh -c "ls /var/log/journal/$jid/*.journal >/dev/null 2>&1"
+        ok "$(ls "/var/log/journal/$jid"/*.journal >/dev/null 2>&1; echo $?)" "$D: ... and the guest's journald writes there"
+        like "$(journalctl -D "/var/log/journal/$jid" --no-pager -q 2>&1 | tail -n 50)" "systemd|Started|Reached" \
+                "$D: ... readable by the host's journalctl"
         out=$(timeout 60 journalctl -M "$M" --no-pager -q 2>&1 | tail -n 200)
         like "$out" "systemd|Started|Reached target" "$D: journalctl -M NAME shows the guest's journal"
         [[ $out =~ systemd|Started|Reached ]] || diag "journalctl -M: $(head -n 5 <<<"$out")"
@@ -77,6 +91,8 @@ if boot_debian "$M"; then
         gone_after "$M" "$D: after machinectl poweroff"
         wait_until 10 not_listed "$M"
         ok "$(not_listed "$M"; echo $?)" "$D: ... and machinectl list no longer shows it"
+        # The tree keeps its machine ID: the next boots' --link-journal=guest wants the place free.
+        rm -rf "/var/log/journal/$jid"
 else
         fail "$D: a Debian machine boots to running"
 fi
@@ -84,7 +100,17 @@ fi
 # --- machinectl reboot (with --restart=on-reboot), kill, login ---------------------------------------------
 new_name
 M=$NAME
-if boot_debian "$M" --restart=on-reboot; then
+if boot_debian "$M" --restart=on-reboot --link-journal=guest; then
+        jid=$(journal_id "$(state_field "$M" UUID)")
+        is "$(readlink "/var/log/journal/$jid")" "$(realpath "$VM_DEBIAN")/var/log/journal/$jid" \
+                "$D: --link-journal=guest: the host's /var/log/journal/ID is a symlink to the guest's"
+        wait_until 20 sh -c "ls /var/log/journal/$jid/*.journal >/dev/null 2>&1"
+        ok "$(ls "/var/log/journal/$jid"/*.journal >/dev/null 2>&1; echo $?)" "$D: ... and the guest's journal files are seen through it"
+        if ! ls "/var/log/journal/$jid"/*.journal >/dev/null 2>&1; then
+                diag "host: $(ls -la "$VM_DEBIAN/var/log/journal/" "$VM_DEBIAN/var/log/journal/$jid" 2>&1)"
+                ebx "$M" sh -c 'cat /etc/machine-id; ls -la /var/log/journal /var/log/journal/*; journalctl --header -n0 2>&1 | head -5; findmnt /var/log/journal'
+                diag "guest: $OUT $ERR"
+        fi
         wait_until 10 listed "$M"
         old=$(state_field "$M" LEADER)
         out=$(timeout 30 script -qfec "machinectl login $M" /dev/null </dev/null 2>&1 | tr -d '\r' | head -c 4000)
@@ -163,4 +189,5 @@ if wait_until 60 test -e "$SYNC/ready"; then
         wait_until 10 not_listed "$M"
         ok "$(not_listed "$M"; echo $?)" "$D: ... and berth terminate unregisters it"
 fi
+rm -rf /var/log/journal
 done_testing
