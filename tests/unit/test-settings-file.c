@@ -365,6 +365,25 @@ int main(void) {
         ignored = NULL;
         settings_free(s);
 
+        /* LinkJournal=: trusted, any mode; untrusted, only no and auto (the others write to the host's
+         * /var/log/journal). */
+        s = settings_new();
+        CHECK_INT(s->link_journal, ==, LINK_JOURNAL_AUTO);
+        CHECK_INT(settings_file_apply(s, "[Exec]\nLinkJournal=try-guest\n", true, &ignored, &line), ==, 0);
+        CHECK_INT(s->link_journal, ==, LINK_JOURNAL_TRY_GUEST);
+        CHECK_INT(settings_file_apply(s, "[Exec]\nLinkJournal=sideways\n", true, &ignored, &line), ==, -EINVAL);
+        settings_free(s);
+        strv_free(ignored);
+        ignored = NULL;
+        s = settings_new();
+        CHECK_INT(settings_file_apply(s, "[Exec]\nLinkJournal=no\nLinkJournal=host\n", false, &ignored, &line), ==, 0);
+        CHECK_INT(s->link_journal, ==, LINK_JOURNAL_NO);
+        CHECK_MSG(strv_length(ignored) == 1 && strstr(ignored[0], "Exec.LinkJournal (line 3)"),
+                  "untrusted LinkJournal=host is ignored and named");
+        strv_free(ignored);
+        ignored = NULL;
+        settings_free(s);
+
         /* Untrusted: a block of its own may be asked for, and nesting turned off, nothing more. */
         s = settings_new();
         CHECK_INT(settings_file_apply(s, "[Exec]\nPrivateUsers=yes\n", false, &ignored, &line), ==, 0);
