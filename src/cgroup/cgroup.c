@@ -502,6 +502,57 @@ static int scope_create_systemd(const char *name, const char *slice_path, const 
         return scope_populate(s, true, wanted & offered, needed, ret_error);
 }
 
+static bool is_unit_cgroup(const char *name) {
+        static const char *const suffixes[] = { ".service", ".scope" };
+
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                size_t n = strlen(name), k = strlen(suffixes[i]);
+                if (n > k && streq(name + n - k, suffixes[i]))
+                        return true;
+        }
+        return false;
+}
+
+/* --keep-unit: the cgroup berth runs in is a unit its manager made for it and delegated (berth@NAME.service,
+ * Delegate=yes), and that unit is the machine's scope. The monitor moves into its supervisor child at once
+ * (a cgroup with processes of its own cannot give its children controllers). */
+static int scope_keep_unit(const CgroupLimits *limits, CgroupController wanted, CgroupController needed,
+                           const char *mp, CgroupScope *s, char **ret_error) {
+        CgroupController offered = 0;
+        const char *last, *file = NULL;
+        int r;
+
+        r = cgroup_of_pid(0, &s->path);
+        if (r < 0)
+                return set_errorf(ret_error, r, "find berth's own cgroup under", mp);
+        last = strrchr(s->path, '/');
+        if (!last || strlen(s->path) <= strlen(mp) || !is_unit_cgroup(last + 1)) {
+                if (ret_error &&
+                    asprintf(ret_error,
+                             "--keep-unit: berth runs in the cgroup '%s', which is no service or "
+                             "scope of its own (run it from a unit with Delegate=yes, such as "
+                             "berth@NAME.service, or without --keep-unit)",
+                             s->path) < 0)
+                        *ret_error = NULL;
+                return -EOPNOTSUPP;
+        }
+        s->unit = strdup(last + 1);
+        if (!s->unit)
+                return -ENOMEM;
+        s->fd = open(s->path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (s->fd < 0)
+                return set_errorf(ret_error, negative_errno(), "open", s->path);
+        (void) read_controllers_at(s->fd, "cgroup.controllers", &offered);
+        r = scope_populate(s, true, wanted & offered, needed, ret_error);
+        if (r < 0 || cgroup_limits_is_empty(limits))
+                return r;
+        r = cgroup_limits_write(limits, s->fd, &file);
+        if (r < 0 && ret_error &&
+            asprintf(ret_error, "cannot write %s of '%s': %s", file ?: "a limit", s->path, strerror(-r)) < 0)
+                *ret_error = NULL;
+        return r;
+}
+
 /* Opens the slice's cgroup, making the cgroups on the way and enabling the controllers in each. */
 static int walk_to_slice(const char *mp, const char *slice_path, CgroupController wanted,
                          CgroupController needed, int *ret_fd, char **ret_error) {
@@ -607,7 +658,7 @@ CgroupManager cgroup_manager_from_string(const char *s) {
 }
 
 int cgroup_scope_create(const char *name, const char *slice_path, const CgroupLimits *limits,
-                        CgroupManager manager, CgroupScope *ret, char **ret_error) {
+                        CgroupManager manager, bool keep_unit, CgroupScope *ret, char **ret_error) {
         CgroupScope s = CGROUP_SCOPE_NULL;
         CgroupController needed = cgroup_limits_controllers(limits), available = 0, wanted;
         const char *mp;
@@ -618,6 +669,20 @@ int cgroup_scope_create(const char *name, const char *slice_path, const CgroupLi
                 return r;
         (void) cgroup_available_controllers(&available);
         wanted = (needed | CGROUP_ACCOUNTING) & available;
+        if (keep_unit) {
+                r = scope_keep_unit(limits, wanted, needed, mp, &s, ret_error);
+                if (r < 0) {
+                        /* The unit's cgroup is its manager's: only what berth made in it goes. */
+                        if (s.path && s.monitor_moved)
+                                (void) move_self_to(s.path);
+                        if (s.fd >= 0)
+                                (void) unlinkat(s.fd, "supervisor", AT_REMOVEDIR);
+                        cgroup_scope_done(&s);
+                        return r;
+                }
+                *ret = s;
+                return 0;
+        }
         r = -ENOMEDIUM;
         if (manager != CGROUP_MANAGER_BERTH)
                 r = scope_create_systemd(name, slice_path, limits, wanted, needed, mp, &s, ret_error);

@@ -63,9 +63,13 @@ typedef struct CgroupScope {
  * the cgroup2 mount, as slice_to_path() gives it. With systemd as the manager, the scope is a transient unit
  * created by systemd over D-Bus (the limits become unit properties); with auto, berth makes it itself when
  * systemd is not the host's init or cannot be reached. -EEXIST when the scope is there already. On failure
- * nothing is left; ret_error gets one line. */
+ * nothing is left; ret_error gets one line.
+ *
+ * keep_unit (--keep-unit, for berth@.service) is the third way: the cgroup berth runs in, a service or scope
+ * its manager made and delegated to it, is the scope, and unit is that unit's name. slice_path and manager
+ * do not apply; limits are written only when there are any (the unit's own properties govern it). */
 int cgroup_scope_create(const char *name, const char *slice_path, const CgroupLimits *limits,
-                        CgroupManager manager, CgroupScope *ret, char **ret_error);
+                        CgroupManager manager, bool keep_unit, CgroupScope *ret, char **ret_error);
 
 /* Moves the calling process (the monitor) into the scope's supervisor child. A systemd scope has it
  * there from the start. A scope of berth's own gets it only once the machine has run for a moment

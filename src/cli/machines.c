@@ -73,10 +73,15 @@ static bool is_booted(const MachineState *st) {
 bool machine_cgroup_is_own(const MachineState *st) {
         _cleanup_free_ char *suffix = strjoin3("/berth-", st->name, ".scope");
         size_t n = st->cgroup ? strlen(st->cgroup) : 0, k = suffix ? strlen(suffix) : 0;
+        const char *last = st->cgroup ? strrchr(st->cgroup, '/') : NULL;
 
-        /* Only ever act on a cgroup that is this machine's by its name. */
-        return suffix && n > k && streq(st->cgroup + n - k, suffix) &&
-               strneq(st->cgroup, "/sys/fs/cgroup/", 15);
+        /* Only ever act on a cgroup that is this machine's by its name, or (--keep-unit) the unit its
+         * monitor ran in, which it recorded as the machine's. */
+        if (n == 0 || !strneq(st->cgroup, "/sys/fs/cgroup/", 15) || strstr(st->cgroup, "/../"))
+                return false;
+        if (suffix && n > k && streq(st->cgroup + n - k, suffix))
+                return true;
+        return st->unit && last && streq(last + 1, st->unit);
 }
 
 /* The machine's payload cgroup, where its processes are (the scope may hold more beside it, such as the

@@ -77,7 +77,9 @@ static void run_help(void) {
                "  -h --help                  Show this help\n"
                "\nResource limits (cgroup v2; the [Resources] keys of a settings file, see berth(1)):\n"
                "     --slice=NAME            The slice: NAME for machine-NAME.slice, or X-Y.slice\n"
-               "     --cgroup-manager=WHO    auto, systemd or berth: who makes the machine's scope\n");
+               "     --cgroup-manager=WHO    auto, systemd or berth: who makes the machine's scope\n"
+               "     --keep-unit             The service berth runs in is the machine's scope (for\n"
+               "                             berth@.service, with Delegate=yes)\n");
         limit_options_help();
 }
 
@@ -115,6 +117,7 @@ enum {
         ARG_CGROUP_MANAGER,
         ARG_REGISTER,
         ARG_LINK_JOURNAL,
+        ARG_KEEP_UNIT,
 };
 
 static int usage_error(const char *option, const char *value, const char *why) {
@@ -187,6 +190,7 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                 { "cgroup-manager", required_argument, NULL, ARG_CGROUP_MANAGER },
                 { "register", required_argument, NULL, ARG_REGISTER },
                 { "link-journal", required_argument, NULL, ARG_LINK_JOURNAL },
+                { "keep-unit", no_argument, NULL, ARG_KEEP_UNIT },
                 {},
         };
         _cleanup_(settings_freep) Settings *s = NULL;
@@ -498,6 +502,9 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                                 return usage_error("--cgroup-manager", optarg,
                                                    "expected auto, systemd or berth");
                         break;
+                case ARG_KEEP_UNIT:
+                        s->keep_unit = true;
+                        break;
                 case 'q':
                         log_set_max_level(LOG_WARNING);
                         break;
@@ -614,6 +621,10 @@ static int run_or_boot(int argc, char *argv[], bool boot) {
                           "berth run");
                 return EXIT_BERTH_USAGE;
         }
+        if (s->keep_unit && s->slice)
+                log_warning("--keep-unit: the unit's own Slice= places the machine; --slice=%s (Slice=) is "
+                            "ignored",
+                            s->slice);
         if (s->network == NETWORK_HOST)
                 log_warning(
                         "--network=host: the machine shares the host's network, including its abstract unix "

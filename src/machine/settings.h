@@ -155,6 +155,7 @@ typedef struct Settings {
         CgroupManager cgroup_manager; /* --cgroup-manager= */
         RegisterMode register_mode;   /* --register= */
         LinkJournal link_journal;     /* --link-journal=, booting only */
+        bool keep_unit;               /* --keep-unit: the service berth runs in is the machine's scope */
 } Settings;
 
 #define CUSTOM_MOUNTS_MAX         256U

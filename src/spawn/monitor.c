@@ -443,8 +443,8 @@ static int create_cgroup(Machine *m) {
                 _cleanup_free_ char *error = NULL;
                 uint64_t t0 = now_usec(CLOCK_MONOTONIC);
 
-                r = cgroup_scope_create(m->name, m->slice_path, &s->limits, s->cgroup_manager, &m->scope,
-                                        &error);
+                r = cgroup_scope_create(m->name, m->slice_path, &s->limits, s->cgroup_manager, s->keep_unit,
+                                        &m->scope, &error);
                 /* tests/bench/cgroup reads this line. */
                 log_debug("cgroup: scope %s ready in %llu us (%s)", m->scope.path ?: "-",
                           (unsigned long long) (now_usec(CLOCK_MONOTONIC) - t0),
