@@ -9,6 +9,7 @@
 
 #include "cgroup.h"
 #include "cleanup.h"
+#include "console.h"
 #include "fd-util.h"
 #include "log.h"
 #include "state.h"
@@ -126,6 +127,12 @@ int machine_cleanup_stale(const char *state_dir, const char *name) {
         }
         if (r >= 0 || r == -EBADMSG)
                 (void) machine_state_remove(state_dir, name);
+        {
+                /* berth attach's socket, which the killed monitor could not remove. */
+                _cleanup_free_ char *console = NULL;
+                if (console_socket_path(state_dir, name, &console) >= 0 && unlink(console) >= 0)
+                        cleaned = 1;
+        }
         if (cleaned)
                 log_debug("Cleaned up after machine '%s', whose monitor is gone.", name);
         machine_state_done(&s);

@@ -1,7 +1,7 @@
 #pragma once
 
-/* What a monitor leaves behind when it is SIGKILLed: its state file, its cgroup, its scratch dirs. The
- * next berth call that takes the machine's lock finds them and removes them. */
+/* What a monitor leaves behind when it is SIGKILLed: its state file, its cgroup, its scratch dirs, its
+ * console socket. The next berth call that takes the machine's lock finds them and removes them. */
 
 /* With the name's lock held: removes the leftovers of a previous machine of this name, if any.
  * Returns 1 if something was cleaned. */

@@ -40,5 +40,28 @@ void console_drain(Console *c);
 /* Restores the host terminal and frees. NULL-safe. */
 Console *console_free(Console *c);
 
+/* The console socket, for berth attach: the monitor serves the console to one client at a time on a unix
+ * socket, STATE_DIR/consoles/NAME (SOCK_SEQPACKET, root only). Each packet starts with its type:
+ *   monitor → client: ATTACHED first, or BUSY (with a reason) when another client is attached; then
+ *                     OUTPUT, what the machine writes (also sent where the console mode sends it, a
+ *                     read-only console's log).
+ *   client → monitor: INPUT, for the machine as if typed on the monitor's terminal (the client handles
+ *                     its own hotkeys); WINDOW, a struct winsize for the pty.
+ * The client sees the end of the socket when the machine's console goes (it stopped or rebooted). */
+#define CONSOLE_SOCKET_DIR      "consoles"
+#define CONSOLE_PACKET_DATA_MAX 4096U
+enum {
+        CONSOLE_PACKET_ATTACHED = 'A',
+        CONSOLE_PACKET_BUSY = 'B',
+        CONSOLE_PACKET_OUTPUT = 'O',
+        CONSOLE_PACKET_INPUT = 'I',
+        CONSOLE_PACKET_WINDOW = 'W',
+};
+
+/* STATE_DIR/consoles/NAME; -EINVAL when it does not fit a socket address. */
+int console_socket_path(const char *state_dir, const char *name, char **ret);
+/* Serves c on the socket for machine name (see above); the socket goes with c. */
+int console_serve(Console *c, sd_event *e, const char *state_dir, const char *name);
+
 /* The mode to use when the user did not choose one: interactive on a terminal, pipe otherwise. */
 ConsoleMode console_mode_pick(ConsoleMode asked);

@@ -185,6 +185,15 @@ int monitor_run_event_loop(Machine *m) {
                 sd_event_source_unref(src);
         }
 
+        /* berth attach: a console that is not the terminal's (passive, read-only) is served on a socket. */
+        if (m->console && m->payload.console != CONSOLE_INTERACTIVE) {
+                r = console_serve(m->console, m->event, BERTH_STATE_DIR, m->name);
+                if (r < 0)
+                        log_warning_errno(
+                                r, "cannot serve the console of machine '%s' for berth attach, ignoring: %m",
+                                m->name);
+        }
+
         r = sd_event_loop(m->event);
         if (r < 0)
                 return log_error_errno(r, "event loop failed: %m");
