@@ -204,6 +204,14 @@ static int do_reboot(const char *verb, const MachineState *st, int pidfd, void *
         return send_signal(verb, st, pidfd, init_reboot_signal(init_kind_from_string(st->init)));
 }
 
+int machine_ask_poweroff(const char *verb, const MachineState *st) {
+        return do_poweroff(verb, st, -EBADF, NULL);
+}
+
+int machine_ask_reboot(const char *verb, const MachineState *st, int leader_pidfd) {
+        return do_reboot(verb, st, leader_pidfd, NULL);
+}
+
 static int do_freeze(const char *verb, const MachineState *st, int pidfd, void *userdata) {
         bool freeze = *(const bool *) userdata;
         _cleanup_close_ int fd = -EBADF;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "attach.h"
 #include "exit-codes.h"
 #include "list.h"
 #include "log.h"
@@ -21,6 +22,7 @@ static const Verb verbs[] = {
         { "status", "Machines", "Show a machine's state and processes", verb_status },
         { "enter", "Machines", "Run a command in a running machine", verb_enter },
         { "shell", "Machines", "A login shell in a running machine", verb_shell },
+        { "attach", "Machines", "Attach this terminal to a background machine's console", verb_attach },
         { "poweroff", "Machines", "Ask a machine to power off", verb_poweroff },
         { "reboot", "Machines", "Ask a booted machine to reboot", verb_reboot },
         { "terminate", "Machines", "Kill every process of a machine at once", verb_terminate },

@@ -1,0 +1,3 @@
+#pragma once
+
+int verb_attach(int argc, char *argv[]);
