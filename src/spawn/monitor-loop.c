@@ -48,10 +48,19 @@ static int on_kill_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+/* For our own service manager (berth@.service's systemctl status); nothing without NOTIFY_SOCKET. */
+static void notify_status(const char *state) {
+        (void) sd_notifyf(false, "STATUS=%s",
+                          streq(state, "starting")   ? "Booting…"
+                          : streq(state, "stopping") ? "Powering off…"
+                                                     : "Running");
+}
+
 static void set_state(Machine *m, const char *state) {
         if (m->state && streq(m->state, state))
                 return;
         m->state = state;
+        notify_status(state);
         if (m->state_written)
                 (void) monitor_write_state(m);
 }
@@ -193,6 +202,13 @@ int monitor_run_event_loop(Machine *m) {
                                 r, "cannot serve the console of machine '%s' for berth attach, ignoring: %m",
                                 m->name);
         }
+
+        notify_status(m->state);
+        /* The unit's WatchdogSec=: sd-event pings at half the interval while the loop runs. */
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                log_warning_errno(r,
+                                  "cannot set up the watchdog our service manager asks for, ignoring: %m");
 
         r = sd_event_loop(m->event);
         if (r < 0)
