@@ -114,3 +114,58 @@ int write_string_file_at(int dir_fd, const char *path, const char *s) {
                 return negative_errno();
         return loop_write(fd, s, strlen(s));
 }
+
+int file_tail_offset(int fd, uint64_t end, unsigned lines, uint64_t *ret) {
+        char buf[4096];
+        uint64_t pos = end;
+        unsigned seen = 0;
+
+        if (lines == 0) {
+                *ret = end;
+                return 0;
+        }
+        /* Backwards from the end, counting the newlines that end lines; the one ending the last line does
+         * not start another. */
+        while (pos > 0) {
+                size_t n = (size_t) MIN((uint64_t) sizeof(buf), pos);
+                ssize_t k;
+
+                pos -= n;
+                k = pread(fd, buf, n, (off_t) pos);
+                if (k < 0)
+                        return negative_errno();
+                if ((size_t) k != n)
+                        return -EIO; /* the file shrank under us */
+                for (size_t i = n; i > 0; i--) {
+                        if (buf[i - 1] != '\n' || pos + i == end)
+                                continue;
+                        if (++seen == lines) {
+                                *ret = pos + i;
+                                return 0;
+                        }
+                }
+        }
+        *ret = 0;
+        return 0;
+}
+
+int file_copy_range(int in_fd, uint64_t from, uint64_t to, int out_fd) {
+        char buf[16384];
+
+        while (from < to) {
+                ssize_t k = pread(in_fd, buf, (size_t) MIN((uint64_t) sizeof(buf), to - from), (off_t) from);
+                int r;
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return negative_errno();
+                if (k == 0)
+                        break;
+                r = loop_write(out_fd, buf, (size_t) k);
+                if (r < 0)
+                        return r;
+                from += (uint64_t) k;
+        }
+        return 0;
+}

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "macro.h"
@@ -27,3 +28,8 @@ int loop_write(int fd, const void *buf, size_t n);
 /* Reads a small file (at most max bytes) below dir_fd; returns a NUL-terminated buffer. */
 int read_small_file_at(int dir_fd, const char *path, size_t max, char **ret, size_t *ret_size);
 int write_string_file_at(int dir_fd, const char *path, const char *s);
+
+/* Where the last `lines` lines of the first `end` bytes of a file start (0 when it has fewer, end for 0). */
+int file_tail_offset(int fd, uint64_t end, unsigned lines, uint64_t *ret);
+/* Copies bytes [from, to) of in_fd to out_fd (fewer when the file ends first). */
+int file_copy_range(int in_fd, uint64_t from, uint64_t to, int out_fd);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -406,8 +407,31 @@ static void test_fd_path(void) {
         CHECK_STR(fd_path(2147483647, buf), "/proc/self/fd/2147483647");
 }
 
+/* file_tail_offset() and file_copy_range(), for berth logs: a memfd stands in for a machine's log. */
+static void test_tail(void) {
+        static const char text[] = "one\ntwo\nthree\n";
+        int fd = memfd_create("berth-test-tail", MFD_CLOEXEC), out = memfd_create("berth-test-out", MFD_CLOEXEC);
+        uint64_t off = 99, n = sizeof(text) - 1;
+        char buf[64] = {};
+
+        CHECK(fd >= 0 && out >= 0 && write(fd, text, n) == (ssize_t) n);
+        CHECK(file_tail_offset(fd, n, 1, &off) == 0 && off == 8);  /* "three\n" */
+        CHECK(file_tail_offset(fd, n, 2, &off) == 0 && off == 4);  /* "two\nthree\n" */
+        CHECK(file_tail_offset(fd, n, 3, &off) == 0 && off == 0);
+        CHECK(file_tail_offset(fd, n, 10, &off) == 0 && off == 0); /* fewer lines than asked */
+        CHECK(file_tail_offset(fd, n, 0, &off) == 0 && off == n);
+        CHECK(file_tail_offset(fd, n - 1, 1, &off) == 0 && off == 8); /* a last line without its newline */
+        CHECK(file_tail_offset(fd, 0, 1, &off) == 0 && off == 0);
+        CHECK(file_copy_range(fd, 4, n, out) == 0);
+        CHECK(pread(out, buf, sizeof(buf) - 1, 0) == (ssize_t) (n - 4) && streq(buf, "two\nthree\n"));
+        CHECK(file_copy_range(fd, 8, 1000, out) == 0); /* stops at the end of the file */
+        safe_close(fd);
+        safe_close(out);
+}
+
 int main(void) {
         make_tree();
+        test_tail();
         test_open("open_in_root", open_in_root, 0);
         test_open("open_in_root_fallback", open_in_root_fallback, 1);
         test_make_path();
