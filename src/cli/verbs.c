@@ -9,6 +9,7 @@
 #include "log.h"
 #include "machines.h"
 #include "run.h"
+#include "service.h"
 #include "set-limit.h"
 #include "stats.h"
 #include "verbs.h"
@@ -20,9 +21,13 @@ static const Verb verbs[] = {
           verb_boot },
         { "list", "Machines", "List running machines", verb_list },
         { "status", "Machines", "Show a machine's state and processes", verb_status },
+        { "start", "Machines", "Boot a machine in the background (berth@NAME.service with systemd)",
+          verb_start },
+        { "stop", "Machines", "Power a machine off cleanly and wait until it is gone", verb_stop },
         { "enter", "Machines", "Run a command in a running machine", verb_enter },
         { "shell", "Machines", "A login shell in a running machine", verb_shell },
         { "attach", "Machines", "Attach this terminal to a background machine's console", verb_attach },
+        { "logs", "Machines", "Show the console log of a machine started in the background", verb_logs },
         { "poweroff", "Machines", "Ask a machine to power off", verb_poweroff },
         { "reboot", "Machines", "Ask a booted machine to reboot", verb_reboot },
         { "terminate", "Machines", "Kill every process of a machine at once", verb_terminate },
@@ -31,6 +36,8 @@ static const Verb verbs[] = {
         { "freeze", "Machines", "Stop every process of a machine where it is", verb_freeze },
         { "thaw", "Machines", "Let a frozen machine run again", verb_thaw },
         { "set-limit", "Machines", "Change a running machine's resource limits", verb_set_limit },
+        { "enable", "Machines", "Start a machine when the host boots (systemd)", verb_enable },
+        { "disable", "Machines", "No longer start a machine when the host boots", verb_disable },
 };
 
 const Verb *verb_find(const char *name) {
