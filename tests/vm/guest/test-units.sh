@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Machines as services on a systemd host: berth@.service and berth-machines.target from the build,
+# with the Debian tree as /var/lib/machines/NAME. berth start is systemctl start (active (running) once
+# the guest sent READY=1, STATUS= from the monitor, the machine in the service's own cgroup through
+# --keep-unit), berth logs is the unit's journal, berth attach reaches its console, berth stop is
+# systemctl stop (nothing left). berth enable/disable add and remove the target's wants; starting the
+# target (what the host's boot does) starts the machine; a reboot inside restarts it through
+# RestartForceExitStatus=133; stopping the target stops it (PartOf=).
+# (A reboot of this VM to see an enabled machine come up is not done: the bed boots once; starting
+# berth-machines.target is what multi-user.target's wants do at boot.)
+. "$(dirname "$0")/lib.sh"
+
+# A Debian boot or power-off under TCG takes tens of seconds, and berth start and stop wait for them.
+# shellcheck disable=SC2034 # read by bx
+TIMEOUT=300
+D="berth@.service"
+if ! need_debian "$D: berth start" "$D: berth stop" "$D: berth enable" "$D: reboot restarts" "$D: berth disable"; then
+        done_testing
+fi
+
+new_name
+M=$NAME
+BOOT_NAMES+=("$M")
+UNIT="berth@$M.service"
+UNIT_CG=$CG/machine.slice/$UNIT
+BUILD_UNITS=$(dirname "$BERTH")/units
+MACHINES=/var/lib/machines
+
+# The units as meson configured them, with the build's berth in ExecStart= (it is not installed here).
+if [ ! -f "$BUILD_UNITS/berth@.service" ]; then
+        fail "$D: the build has units/berth@.service"
+        done_testing
+fi
+sed "s|^ExecStart=[^ ]*/berth |ExecStart=$BERTH |" "$BUILD_UNITS/berth@.service" >/etc/systemd/system/berth@.service
+cp "$SRC_ROOT/units/berth-machines.target" /etc/systemd/system/
+systemctl daemon-reload
+mkdir -p "$MACHINES"
+ln -sfn "$VM_DEBIAN" "$MACHINES/$M"
+units_cleanup() {
+        systemctl stop berth-machines.target "$UNIT" >/dev/null 2>&1
+        systemctl disable berth-machines.target "$UNIT" >/dev/null 2>&1
+        rm -f "$MACHINES/${M:?}" /etc/systemd/system/berth@.service /etc/systemd/system/berth-machines.target
+        rm -rf "/run/systemd/system/${UNIT:?}.d"
+        systemctl daemon-reload
+        boot_cleanup
+}
+trap units_cleanup EXIT
+
+# unit_pids: the machine's processes (the payload below the service's cgroup).
+unit_pids() {
+        [ -d "$UNIT_CG/payload" ] || return 0
+        find "$UNIT_CG/payload" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -n
+}
+unit_prop() { systemctl show -P "$2" "$1" 2>/dev/null; }
+is_active() { [ "$(systemctl is-active "$UNIT" 2>/dev/null)" = "$1" ]; }
+# back_up OLD-MONITOR: a new monitor reports the machine running, and has told systemd (READY=1).
+back_up() {
+        [ "$(state_field "$M" STATE)" = running ] && [ "$(state_field "$M" MONITOR)" != "$1" ] && is_active active
+}
+unit_diag() {
+        diag "systemctl status: $(systemctl status --no-pager -n 30 "$UNIT" 2>&1)"
+}
+
+# --- berth start ----------------------------------------------------------------------------------------
+# A short watchdog for this instance (the unit's own is 3 minutes), to see the monitor feed it.
+like "$(grep '^WatchdogSec=' /etc/systemd/system/berth@.service)" "^WatchdogSec=3min\$" "$D: the unit has a watchdog of 3 min"
+mkdir -p "/run/systemd/system/$UNIT.d"
+printf '[Service]\nWatchdogSec=5s\n' >"/run/systemd/system/$UNIT.d/watchdog.conf"
+systemctl daemon-reload
+STARTED=$SECONDS
+bx start "$M"
+is "$RC" 0 "$D: berth start $M (systemctl start $UNIT) succeeds"
+[ "$RC" = 0 ] || { diag "$ERR"; unit_diag; }
+is "$(systemctl is-active "$UNIT")" active "$D: $UNIT is active when berth start returns"
+STATUS=$(systemctl status --no-pager "$UNIT" 2>&1)
+like "$STATUS" "Active: active \\(running\\)" "$D: systemctl status says active (running) after READY=1"
+like "$STATUS" 'Status: "Running"' "$D: ... and Status: \"Running\" (the monitor's STATUS=)"
+is "$(state_field "$M" STATE)" running "$D: the machine's state is running (READY=1 from its systemd)"
+is "$(state_field "$M" UNIT)" "$UNIT" "$D: its UNIT= is the service"
+is "$(state_field "$M" CGROUP)" "$UNIT_CG" "$D: its cgroup is the service's own (--keep-unit)"
+is "$(unit_prop "$UNIT" MainPID)" "$(state_field "$M" MONITOR)" "$D: the service's main PID is the monitor"
+like "$(cat "$UNIT_CG/supervisor/cgroup.procs" 2>/dev/null)" "^$(state_field "$M" MONITOR)\$" "$D: the monitor is in the service's supervisor cgroup"
+is "$(berth_scopes)" "" "$D: no berth-*.scope was made beside it"
+ebx "$M" systemctl is-system-running --wait
+is "$OUT" running "$D: inside, systemctl is-system-running --wait prints running"
+bx status "$M"
+like "$OUT" "\\(systemd unit $UNIT\\)" "$D: berth status names the unit"
+bx logs "$M"
+is "$RC" 0 "$D: berth logs (journalctl -u) succeeds"
+like "$OUT" "Reached target|Started |Welcome to" "$D: ... and shows the guest's console"
+bx attach "$M"
+is "$RC" 0 "$D: berth attach (input at its end at once) attaches and detaches"
+like "$ERR" "Attached to the console of machine '$M'" "$D: ... through the console socket the service's monitor serves"
+bx start "$M"
+is "$RC" 0 "$D: berth start of the running machine: systemctl start of an active unit, nothing to do"
+bx start "$M" --memory-max=1G
+is "$RC" 64 "$D: berth start with boot options under systemd: usage error (the settings file has them)"
+MON=$(state_field "$M" MONITOR)
+[ $((SECONDS - STARTED)) -ge 15 ] || sleep $((15 - (SECONDS - STARTED)))
+is "$(unit_prop "$UNIT" WatchdogUSec)" 5s "$D: with WatchdogSec=5s (a drop-in) ..."
+is "$(systemctl is-active "$UNIT")/$(unit_prop "$UNIT" MainPID)/$(unit_prop "$UNIT" NRestarts)" "active/$MON/0" \
+        "$D: ... 15 s after the start the service is still active with the same monitor: it feeds the watchdog"
+rm -rf "/run/systemd/system/$UNIT.d"
+systemctl daemon-reload
+
+# --- berth stop -----------------------------------------------------------------------------------------
+PIDS=$(unit_pids)
+bx stop "$M"
+is "$RC" 0 "$D: berth stop (systemctl stop) succeeds"
+[ "$RC" = 0 ] || { diag "$ERR"; unit_diag; }
+is "$(systemctl is-active "$UNIT")" inactive "$D: the unit is inactive afterwards"
+is "$(unit_prop "$UNIT" Result)" success "$D: ... with Result=success (a clean power-off)"
+# shellcheck disable=SC2086
+gone_after "$M" "$D: after berth stop" $PIDS
+ok "$([ ! -e "$STATE_DIR/consoles/$M" ] && [ ! -e "$UNIT_CG" ]; echo $?)" "$D: no console socket and no cgroup of the unit are left"
+
+# --- enable, and the target starts it as the host's boot would -------------------------------------------
+bx enable "$M"
+is "$RC" 0 "$D: berth enable succeeds"
+[ "$RC" = 0 ] || diag "$ERR"
+is "$(readlink "/etc/systemd/system/berth-machines.target.wants/$UNIT")" /etc/systemd/system/berth@.service \
+        "$D: the wants symlink is in berth-machines.target.wants"
+is "$(systemctl is-enabled "$UNIT")" enabled "$D: systemctl is-enabled $UNIT: enabled"
+is "$(systemctl is-enabled berth-machines.target)" enabled "$D: ... and the target is enabled (WantedBy=multi-user.target)"
+bx enable "bt-units-no-such-image"
+is "$RC" 66 "$D: berth enable of a missing image: 66"
+like "$ERR" "no image 'bt-units-no-such-image'" "$D: ... naming it"
+
+systemctl start berth-machines.target
+ok $? "$D: systemctl start berth-machines.target"
+if wait_until 180 is_active active; then
+        pass "$D: starting the target started the enabled machine"
+        like "$(systemctl status --no-pager "$UNIT" 2>&1)" "Active: active \\(running\\)" "$D: ... active (running)"
+
+        # --- a reboot inside: RestartForceExitStatus=133 brings it back ------------------------------
+        MON=$(state_field "$M" MONITOR)
+        ebx "$M" systemctl reboot
+        if wait_until 240 back_up "$MON"; then
+                pass "$D: after systemctl reboot inside, the unit started it again, and it is active and running"
+                is "$(unit_prop "$UNIT" NRestarts)" 1 "$D: ... the unit restarted once (exit 133)"
+                is "$(unit_prop "$UNIT" MainPID)" "$(state_field "$M" MONITOR)" "$D: ... with the new monitor as its main PID"
+        else
+                fail "$D: after systemctl reboot inside, the unit started it again, and it is active and running"
+                unit_diag
+        fi
+
+        # --- stopping the target stops the machine (PartOf=) ---------------------------------------
+        PIDS=$(unit_pids)
+        systemctl stop berth-machines.target
+        if wait_until 120 is_active inactive; then
+                pass "$D: systemctl stop berth-machines.target stopped the machine"
+        else
+                fail "$D: systemctl stop berth-machines.target stopped the machine"
+                unit_diag
+        fi
+        # shellcheck disable=SC2086
+        gone_after "$M" "$D: after the target stopped" $PIDS
+else
+        fail "$D: starting the target started the enabled machine"
+        unit_diag
+fi
+
+# --- disable --------------------------------------------------------------------------------------------
+bx disable "$M"
+is "$RC" 0 "$D: berth disable succeeds"
+ok "$([ ! -e "/etc/systemd/system/berth-machines.target.wants/$UNIT" ]; echo $?)" "$D: the wants symlink is gone"
+is "$(systemctl is-enabled "$UNIT")" disabled "$D: systemctl is-enabled $UNIT: disabled"
+
+is "$(berth_scopes)" "" "$D: no berth-*.scope is left anywhere"
+done_testing
