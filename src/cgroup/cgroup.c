@@ -604,10 +604,12 @@ static int scope_create_own(const char *name, const char *slice_path, const Cgro
                 return -ENOMEM;
         }
         /* The last machine of a slice removes the slice on its way out: one that goes between our
-         * mkdir of the slice and of the scope makes the scope's mkdir fail with ENOENT; walk again. */
+         * mkdir of the slice and of the scope makes the scope's mkdir fail with ENOENT, and a file of the
+         * removed slice (cgroup.subtree_control, while enabling controllers) fail with ENODEV; walk
+         * again. */
         for (unsigned attempt = 0;; attempt++) {
                 r = walk_to_slice(mp, slice_path, wanted, needed, &dfd, ret_error);
-                if (r == -ENOENT && attempt < 16) {
+                if ((r == -ENOENT || r == -ENODEV) && attempt < 16) {
                         if (ret_error)
                                 *ret_error = mfree(*ret_error);
                         continue;
