@@ -434,11 +434,20 @@ static int stop_one(const char *name, uint64_t timeout_usec) {
         if (have_systemd() && streq_ptr(st.unit, unit)) {
                 machine_state_done(&st);
                 r = run_program("stop", (char *const *) STRV_MAKE("systemctl", "stop", unit));
-                if (r != 0 && r != EXIT_BERTH_UNSUPPORTED && r != EXIT_BERTH_INTERNAL) {
+                if (r == EXIT_BERTH_UNSUPPORTED || r == EXIT_BERTH_INTERNAL)
+                        return r;
+                if (r != 0) {
                         log_error("stop: systemctl stop %s failed (journalctl -u %s shows why)", unit, unit);
-                        r = EXIT_BERTH_FAILURE;
+                        return EXIT_BERTH_FAILURE;
                 }
-                return r;
+                /* Stopped, but a guest that had to be killed leaves the unit failed (status 137). */
+                if (run_program("stop",
+                                (char *const *) STRV_MAKE("systemctl", "is-failed", "--quiet", unit)) == 0) {
+                        log_error("stop: %s stopped, but not cleanly (journalctl -u %s shows why)", unit,
+                                  unit);
+                        return EXIT_BERTH_FAILURE;
+                }
+                return 0;
         }
 
         /* Otherwise what berth poweroff does, and then wait for the monitor to end: it removes what the
