@@ -82,6 +82,11 @@ is "$(state_field "$M" CGROUP)" "$UNIT_CG" "$D: its cgroup is the service's own 
 is "$(unit_prop "$UNIT" MainPID)" "$(state_field "$M" MONITOR)" "$D: the service's main PID is the monitor"
 like "$(cat "$UNIT_CG/supervisor/cgroup.procs" 2>/dev/null)" "^$(state_field "$M" MONITOR)\$" "$D: the monitor is in the service's supervisor cgroup"
 is "$(berth_scopes)" "" "$D: no berth-*.scope was made beside it"
+if command -v machinectl >/dev/null; then
+        is "$(machinectl show --value -p Unit "$M" 2>&1)" "$UNIT" "$D: registered with systemd-machined, at the service (machinectl show)"
+else
+        skip "$D: registered with systemd-machined, at the service" "no machinectl in the guest"
+fi
 ebx "$M" systemctl is-system-running --wait
 is "$OUT" running "$D: inside, systemctl is-system-running --wait prints running"
 bx status "$M"
