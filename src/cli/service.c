@@ -40,6 +40,8 @@
 #define SERVICE_KILL_WAIT_USEC (15ULL * 1000000ULL)
 #define MACHINES_TARGET        "berth-machines.target"
 #define LOG_TAIL_LINES         20U
+/* The monitor serves the console just after it reports the machine running. */
+#define CONSOLE_SERVE_WAIT_USEC (1000ULL * 1000ULL)
 
 extern char **environ;
 
@@ -197,14 +199,14 @@ static int monitor_failure_code(int status) {
         }
 }
 
-/* Whether the monitor pid has reported the machine running, and serves its console when it should. */
-static bool detached_is_up(const char *name, pid_t pid, const char *console) {
+/* Whether the monitor pid has reported the machine running. */
+static bool detached_is_running(const char *name, pid_t pid) {
         MachineState st = {};
         bool up;
 
         if (machine_state_load(BERTH_STATE_DIR, name, &st) < 0)
                 return false;
-        up = st.monitor == pid && streq_ptr(st.state, "running") && (!console || access(console, F_OK) >= 0);
+        up = st.monitor == pid && streq_ptr(st.state, "running");
         machine_state_done(&st);
         return up;
 }
@@ -215,7 +217,7 @@ static int start_detached(const char *name, char **boot_args, uint64_t timeout_u
         _cleanup_free_ char *path = log_path(name), *console = NULL;
         _cleanup_close_ int log_fd = -EBADF, running = -EBADF;
         char since[64];
-        uint64_t offset, deadline;
+        uint64_t offset, deadline, running_since = 0;
         off_t end;
         pid_t pid;
         int r;
@@ -294,7 +296,13 @@ static int start_detached(const char *name, char **boot_args, uint64_t timeout_u
                         print_log_tail(path, offset);
                         return monitor_failure_code(status);
                 }
-                if (detached_is_up(name, pid, console))
+                /* Running, and (a moment later) serving its console for berth attach; a monitor that
+                 * could not serve it said why in the log, and the machine runs anyway. */
+                if (running_since == 0 && detached_is_running(name, pid))
+                        running_since = now_usec(CLOCK_MONOTONIC);
+                if (running_since > 0 &&
+                    (!console || access(console, F_OK) >= 0 ||
+                     now_usec(CLOCK_MONOTONIC) > running_since + CONSOLE_SERVE_WAIT_USEC))
                         return 0;
                 if (now_usec(CLOCK_MONOTONIC) > deadline)
                         break;
@@ -303,8 +311,7 @@ static int start_detached(const char *name, char **boot_args, uint64_t timeout_u
 
         /* Still our child, so its PID cannot have been reused: signalling it by PID is safe. */
         log_error("start: machine '%s' was not running after %llu s: stopping it again (berth logs %s shows "
-                  "how far "
-                  "it got)",
+                  "how far it got)",
                   name, (unsigned long long) (timeout_usec / 1000000), name);
         (void) kill(pid, SIGTERM);
         for (unsigned i = 0; i < 3; i++) {
