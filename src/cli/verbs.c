@@ -67,7 +67,8 @@ void verbs_help(void) {
 }
 
 static void version(void) {
-        printf("berth %s\n+SECCOMP +CAPABILITIES +SD-EVENT +CGROUP2 +TIMENS -USERNS -MACHINED -IMAGES\n",
+        printf("berth %s\n+SECCOMP +CAPABILITIES +SD-EVENT +SD-BUS +CGROUP2 +TIMENS +USERNS +MACHINED "
+               "-IMAGES\n",
                PROJECT_VERSION);
 }
 
