@@ -189,16 +189,16 @@ static int read_controllers_at(int dfd, const char *file, CgroupController *ret)
 }
 
 int cgroup_available_controllers(CgroupController *ret) {
+        _cleanup_close_ int fd = -EBADF;
         const char *mp;
         int r = cgroup2_mount_point(&mp);
 
         if (r < 0)
                 return r;
-        return read_controllers_at(AT_FDCWD,
-                                   strcmp(mp, "/sys/fs/cgroup") == 0
-                                           ? "/sys/fs/cgroup/cgroup.controllers"
-                                           : "/sys/fs/cgroup/unified/cgroup.controllers",
-                                   ret);
+        fd = open(mp, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        return read_controllers_at(fd, "cgroup.controllers", ret);
 }
 
 /* Where a v1 hierarchy has the controller: its mount point, from /proc/self/mountinfo. */
@@ -425,6 +425,17 @@ static void remove_empty_slices(const char *mp, const char *slice_path) {
         }
 }
 
+/* The same for the slices above the scope at scope_path (absolute). */
+static void remove_empty_slices_above(const char *mp, const char *scope_path) {
+        _cleanup_free_ char *parent = strdup(scope_path);
+        char *slash = parent ? strrchr(parent, '/') : NULL;
+
+        if (slash && strneq(parent, mp, strlen(mp)) && slash > parent + strlen(mp)) {
+                *slash = 0;
+                remove_empty_slices(mp, parent + strlen(mp) + 1);
+        }
+}
+
 static int set_errorf(char **ret_error, int r, const char *what, const char *path) {
         if (ret_error && asprintf(ret_error, "cannot %s '%s': %s", what, path, strerror(-r)) < 0)
                 *ret_error = NULL;
@@ -553,10 +564,12 @@ static int scope_keep_unit(const CgroupLimits *limits, CgroupController wanted, 
         return r;
 }
 
-/* Opens the slice's cgroup, making the cgroups on the way and enabling the controllers in each. */
-static int walk_to_slice(const char *mp, const char *slice_path, CgroupController wanted,
-                         CgroupController needed, int *ret_fd, char **ret_error) {
-        _cleanup_free_ char *walk = strdup(slice_path);
+/* Walks from the cgroup2 mount down the relative path, enabling the wanted controllers for the children
+ * of each cgroup on the way and of the last one (an error only for those needed); with create, makes the
+ * cgroups that are not there. Returns the last one's fd in ret_fd, if given. */
+static int walk_enabling(const char *mp, const char *path, CgroupController wanted, CgroupController needed,
+                         bool create, int *ret_fd, char **ret_error) {
+        _cleanup_free_ char *walk = strdup(path);
         _cleanup_close_ int dfd = -EBADF;
         char *save = NULL;
         int r;
@@ -568,21 +581,25 @@ static int walk_to_slice(const char *mp, const char *slice_path, CgroupControlle
                 return set_errorf(ret_error, negative_errno(), "open", mp);
         for (char *c = strtok_r(walk, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
                 int next;
+
+                if (streq(c, ".."))
+                        return -EINVAL;
                 r = enable_controllers(dfd, wanted, needed, NULL);
                 if (r < 0)
                         return set_errorf(ret_error, r, "enable the controllers the limits need above", c);
-                if (mkdirat(dfd, c, 0755) < 0 && errno != EEXIST)
+                if (create && mkdirat(dfd, c, 0755) < 0 && errno != EEXIST)
                         return set_errorf(ret_error, negative_errno(), "create the slice", c);
                 next = openat(dfd, c, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
                 if (next < 0)
-                        return set_errorf(ret_error, negative_errno(), "open the slice", c);
+                        return set_errorf(ret_error, negative_errno(), "open the cgroup", c);
                 safe_close(dfd);
                 dfd = next;
         }
         r = enable_controllers(dfd, wanted, needed, NULL);
         if (r < 0)
-                return set_errorf(ret_error, r, "enable the controllers the limits need in", slice_path);
-        *ret_fd = TAKE_FD(dfd);
+                return set_errorf(ret_error, r, "enable the controllers the limits need in", path);
+        if (ret_fd)
+                *ret_fd = TAKE_FD(dfd);
         return 0;
 }
 
@@ -608,7 +625,7 @@ static int scope_create_own(const char *name, const char *slice_path, const Cgro
          * removed slice (cgroup.subtree_control, while enabling controllers) fail with ENODEV; walk
          * again. */
         for (unsigned attempt = 0;; attempt++) {
-                r = walk_to_slice(mp, slice_path, wanted, needed, &dfd, ret_error);
+                r = walk_enabling(mp, slice_path, wanted, needed, true, &dfd, ret_error);
                 if ((r == -ENOENT || r == -ENODEV) && attempt < 16) {
                         if (ret_error)
                                 *ret_error = mfree(*ret_error);
@@ -755,22 +772,14 @@ int cgroup_scope_destroy(CgroupScope *s) {
                 if (s->monitor_moved && move_self_to(s->home) < 0 && cgroup2_mount_point(&mp) >= 0)
                         (void) move_self_to(mp);
                 r = cgroup_remove_tree(s->path);
-                if (r >= 0 && cgroup2_mount_point(&mp) >= 0) {
-                        char *slash = strrchr(s->path, '/');
-                        if (slash && strlen(s->path) > strlen(mp)) {
-                                *slash = 0;
-                                remove_empty_slices(mp, s->path + strlen(mp) + 1);
-                        }
-                }
+                if (r >= 0 && cgroup2_mount_point(&mp) >= 0)
+                        remove_empty_slices_above(mp, s->path);
         }
         cgroup_scope_done(s);
         return r;
 }
 
 int cgroup_enable_along(const char *scope_path, CgroupController needed) {
-        _cleanup_free_ char *walk = NULL;
-        _cleanup_close_ int dfd = -EBADF;
-        char *save = NULL;
         const char *mp;
         int r;
 
@@ -781,44 +790,17 @@ int cgroup_enable_along(const char *scope_path, CgroupController needed) {
                 return r;
         if (!strneq(scope_path, mp, strlen(mp)) || scope_path[strlen(mp)] != '/')
                 return -EINVAL;
-        walk = strdup(scope_path + strlen(mp) + 1);
-        if (!walk)
-                return -ENOMEM;
-        dfd = open(mp, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-        if (dfd < 0)
-                return negative_errno();
-        for (char *c = strtok_r(walk, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-                int next;
-
-                if (streq(c, ".."))
-                        return -EINVAL;
-                r = enable_controllers(dfd, needed, needed, NULL);
-                if (r < 0)
-                        return r;
-                next = openat(dfd, c, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-                if (next < 0)
-                        return negative_errno();
-                safe_close(dfd);
-                dfd = next;
-        }
-        return enable_controllers(dfd, needed, needed, NULL);
+        return walk_enabling(mp, scope_path + strlen(mp) + 1, needed, needed, false, NULL, NULL);
 }
 
 int cgroup_remove_stale_scope(const char *path) {
-        _cleanup_free_ char *parent = NULL;
         const char *mp;
-        char *slash;
         int r;
 
         r = cgroup_remove_tree(path);
         if (r < 0 || sd_booted() > 0 || cgroup2_mount_point(&mp) < 0)
                 return r;
-        parent = strdup(path);
-        slash = parent ? strrchr(parent, '/') : NULL;
-        if (slash && strneq(parent, mp, strlen(mp)) && slash > parent + strlen(mp)) {
-                *slash = 0;
-                remove_empty_slices(mp, parent + strlen(mp) + 1);
-        }
+        remove_empty_slices_above(mp, path);
         return 0;
 }
 
