@@ -32,3 +32,25 @@ remove_stale_tmp() {
                 fi
         done
 }
+
+# build_begin NAME: the temporary names of a build of NAME (tmp, NAME.tmp.PID, and log beside it) and
+# traps that, when the script ends however it ends, stop the debootstrap it may be running (its PID in
+# dbpid, in a session of its own: debootstrap unmounts its /proc and /sys on SIGTERM) and remove both;
+# remove_tree catches what is left mounted.
+build_begin() {
+        tmp="$1.tmp.$$"
+        log="$1.tmp.$$.log"
+        dbpid=
+        trap build_cleanup EXIT
+        trap 'exit 130' INT
+        trap 'exit 143' TERM
+}
+
+build_cleanup() {
+        if [ -n "$dbpid" ]; then
+                kill -TERM -- "-$dbpid" 2>/dev/null || kill -TERM "$dbpid" 2>/dev/null || true
+                wait "$dbpid" 2>/dev/null || true
+        fi
+        remove_tree "$tmp"
+        rm -f "$log"
+}

@@ -93,21 +93,7 @@ fi
 # Leftovers of earlier runs that were killed.
 remove_stale_tmp "$dir"
 
-tmp="$dir.tmp.$$"
-log="$dir.tmp.$$.log"
-dbpid=
-cleanup() {
-        if [ -n "$dbpid" ]; then
-                # debootstrap unmounts its /proc and /sys on SIGTERM; remove_tree catches the rest.
-                kill -TERM -- "-$dbpid" 2>/dev/null || kill -TERM "$dbpid" 2>/dev/null || true
-                wait "$dbpid" 2>/dev/null || true
-        fi
-        remove_tree "$tmp"
-        rm -f "$log"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+build_begin "$dir"
 
 # --- debootstrap ----------------------------------------------------------------------------------
 

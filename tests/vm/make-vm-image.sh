@@ -187,20 +187,7 @@ if stamp_ok; then
 fi
 remove_stale_tmp "$dir"
 
-tmp="$dir.tmp.$$"
-log="$dir.tmp.$$.log"
-dbpid=
-cleanup() {
-        if [ -n "$dbpid" ]; then
-                kill -TERM -- "-$dbpid" 2>/dev/null || kill -TERM "$dbpid" 2>/dev/null || true
-                wait "$dbpid" 2>/dev/null || true
-        fi
-        remove_tree "$tmp"
-        rm -f "$log"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+build_begin "$dir"
 mkdir -p "$tmp"
 start=$(date +%s)
 
