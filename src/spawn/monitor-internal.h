@@ -50,6 +50,7 @@ typedef struct Machine {
         bool registered;        /* with systemd-machined */
         char *journal_host_dir; /* --link-journal=host: the host's directory bound into the tree */
         char *journal_dest;
+        char *propagate_dir; /* the host's end of /run/host/incoming (machinectl bind), or NULL */
         sd_event_source *kill_timer;
 } Machine;
 
@@ -58,6 +59,10 @@ typedef struct Machine {
 int monitor_register_check(const Settings *s);
 int monitor_register(Machine *m);
 void monitor_unregister(Machine *m);
+/* The host's directory whose mounts propagate to /run/host/incoming in the machine: machined's `bind`
+ * mounts there and moves the mount into place from inside. Made only where machined may be asked. */
+int monitor_prepare_propagation(Machine *m);
+void monitor_remove_propagation(Machine *m);
 
 /* monitor-journal.c: --link-journal= (booting only): the host's side of the guest's journal. */
 int monitor_link_journal(Machine *m);

@@ -1,11 +1,14 @@
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <systemd/sd-daemon.h>
 
+#include "cleanup.h"
 #include "log.h"
 #include "machined.h"
 #include "monitor-internal.h"
+#include "strv.h"
 #include "systemd-scope.h"
 
 int monitor_register_check(const Settings *s) {
@@ -80,4 +83,42 @@ void monitor_unregister(Machine *m) {
         if (r < 0)
                 log_debug_errno(r, "Cannot unregister machine '%s' from systemd-machined, ignoring: %m",
                                 m->name);
+}
+
+/* systemd-machined's convention, shared with systemd-nspawn: `machinectl bind` mounts the source in
+ * PROPAGATE_DIR/NAME/ on the host; the mount propagates to /run/host/incoming/ in the machine, from where
+ * machined moves it to its destination inside the machine's mount namespace. */
+#define PROPAGATE_DIR "/run/systemd/nspawn/propagate"
+
+int monitor_prepare_propagation(Machine *m) {
+        _cleanup_free_ char *dir = NULL;
+
+        if (m->settings->register_mode == REGISTER_NO || sd_booted() <= 0)
+                return 0;
+        dir = strjoin3(PROPAGATE_DIR, "/", m->name);
+        if (!dir)
+                return log_oom();
+        (void) mkdir("/run/systemd/nspawn", 0755);
+        (void) mkdir(PROPAGATE_DIR, 0700);
+        /* A killed monitor's leftover is ours: the name's lock is held. */
+        (void) rm_rf(dir);
+        if (mkdir(dir, 0700) < 0) {
+                log_warning_errno(errno, "Cannot create '%s', machinectl bind will not work: %m", dir);
+                return 0;
+        }
+        m->propagate_dir = TAKE_PTR(dir);
+        m->payload.propagate_dir = m->propagate_dir;
+        return 0;
+}
+
+void monitor_remove_propagation(Machine *m) {
+        int r;
+
+        if (!m->propagate_dir)
+                return;
+        r = rm_rf(m->propagate_dir);
+        if (r < 0)
+                log_warning_errno(r, "Failed to remove '%s', ignoring: %m", m->propagate_dir);
+        m->propagate_dir = mfree(m->propagate_dir);
+        m->payload.propagate_dir = NULL;
 }

@@ -52,6 +52,7 @@ static void machine_done(Machine *m) {
                 (void) waitid(P_PIDFD, (id_t) m->leader_pidfd, NULL, WEXITED);
         }
         monitor_unregister(m);
+        monitor_remove_propagation(m);
         m->console = console_free(m->console);
         m->kill_timer = sd_event_source_disable_unref(m->kill_timer);
         m->event = sd_event_unref(m->event);
@@ -364,6 +365,8 @@ int monitor_write_state(Machine *m) {
         for (size_t i = 0; m->overlays && i < m->settings->n_mounts; i++)
                 if (m->overlays[i].work && strv_extend(&paths, m->overlays[i].work) < 0)
                         return log_oom();
+        if (m->propagate_dir && strv_extend(&paths, m->propagate_dir) < 0)
+                return log_oom();
         st.cleanup_paths = paths;
         r = machine_state_write(BERTH_STATE_DIR, &st);
         if (r < 0)
@@ -723,6 +726,9 @@ int machine_run(const Settings *s, int *ret_status) {
 
         make_uuid(&m);
         r = monitor_link_journal(&m);
+        if (r < 0)
+                return r;
+        r = monitor_prepare_propagation(&m);
         if (r < 0)
                 return r;
         clock_gettime(CLOCK_REALTIME, &now);

@@ -321,6 +321,40 @@ int mount_setup_tmp(int root_fd, int sync_fd) {
         return mount_tmpfs_at(root_fd, "/tmp", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777", sync_fd);
 }
 
+int mount_open_incoming(const char *host_dir, int sync_fd, int *ret_fd) {
+        int fd;
+
+        fd = (int) syscall(SYS_open_tree, AT_FDCWD, host_dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (fd < 0)
+                return sync_errorf(sync_fd, errno, "cannot clone the host's %s: %m", host_dir);
+        *ret_fd = fd;
+        return 0;
+}
+
+int mount_setup_incoming(int root_fd, int incoming_fd, int sync_fd) {
+        _cleanup_close_ int host = -EBADF, target = -EBADF;
+        struct mount_attr attr = {
+                .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                .propagation = MS_SLAVE,
+        };
+
+        host = open_in_root(root_fd, "/run/host", O_DIRECTORY | O_RDONLY, 0);
+        if (host < 0)
+                return sync_errorf(sync_fd, host, "cannot open the machine's /run/host: %m");
+        if (mkdirat(host, "incoming", 0700) < 0)
+                return sync_errorf(sync_fd, errno, "cannot create /run/host/incoming: %m");
+        target = openat(host, "incoming", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (target < 0)
+                return sync_errorf(sync_fd, errno, "cannot open /run/host/incoming: %m");
+        if (syscall(SYS_move_mount, incoming_fd, "", target, "",
+                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return sync_errorf(sync_fd, errno, "cannot attach /run/host/incoming: %m");
+        /* machined moves mounts out of it, which the kernel refuses below a shared mount. */
+        if (syscall(SYS_mount_setattr, incoming_fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+                return sync_errorf(sync_fd, errno, "cannot make /run/host/incoming a read-only slave: %m");
+        return 0;
+}
+
 static int open_mount_source(int root_fd, const char *path, bool in_tree, int flags) {
         if (in_tree)
                 return open_in_root(root_fd, path, O_PATH | flags, 0);

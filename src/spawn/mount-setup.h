@@ -15,6 +15,11 @@ int mount_bind_root(const char *root, int idmap_userns_fd, int sync_fd, int *ret
 int mount_setup_dev(int root_fd, bool console, int sync_fd, int *ret_console_master);
 int mount_setup_run(int root_fd, const char *uuid, bool boot, int sync_fd, int *ret_notify_fd);
 int mount_setup_tmp(int root_fd, int sync_fd);
+/* machinectl bind: a clone of the host's propagation directory, taken before the tree is made private so
+ * it stays in the host's peer group, then attached read-only as the machine's /run/host/incoming, a
+ * slave: the host's mounts there appear inside, nothing goes back. */
+int mount_open_incoming(const char *host_dir, int sync_fd, int *ret_fd);
+int mount_setup_incoming(int root_fd, int incoming_fd, int sync_fd);
 /* Binds are idmapped through idmap_userns_fd (when >= 0) if they ask (:idmap) or, without either
  * option, if idmap_default. */
 int mount_setup_custom(int root_fd, const Settings *s, const OverlayDirs *overlays, int idmap_userns_fd,

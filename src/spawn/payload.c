@@ -413,7 +413,8 @@ static void receive_from_monitor(const Payload *p, int *ret_cgroup_fd, int *ret_
 _Noreturn void payload_outer_child(const Payload *p) {
         const Settings *s = p->settings;
         int keep[] = { p->sync_fd, p->monitor_pidfd, p->userns_fd };
-        int sync_fd = p->sync_fd, root_fd = -EBADF, master = -EBADF, notify = -EBADF, cgroup_fd, netns_fd, r;
+        int sync_fd = p->sync_fd, root_fd = -EBADF, master = -EBADF, notify = -EBADF, incoming = -EBADF,
+            cgroup_fd, netns_fd, r;
         int pid_pipe[2], go_pipe[2];
         uint64_t flags;
         pid_t inner, mounter_pid;
@@ -442,10 +443,12 @@ _Noreturn void payload_outer_child(const Payload *p) {
                         fail(sync_fd, r, "cannot create files as the machine's root: %m");
         }
 
-        if (mount_make_private(sync_fd) < 0 ||
+        if ((p->propagate_dir && mount_open_incoming(p->propagate_dir, sync_fd, &incoming) < 0) ||
+            mount_make_private(sync_fd) < 0 ||
             mount_bind_root(p->root, p->idmap ? p->userns_fd : -EBADF, sync_fd, &root_fd) < 0 ||
             mount_setup_dev(root_fd, p->console != CONSOLE_PIPE, sync_fd, &master) < 0 ||
             mount_setup_run(root_fd, p->uuid, s->boot, sync_fd, &notify) < 0 ||
+            (incoming >= 0 && mount_setup_incoming(root_fd, incoming, sync_fd) < 0) ||
             mount_setup_tmp(root_fd, sync_fd) < 0 ||
             mount_setup_custom(root_fd, s, p->overlays, p->userns_fd, p->idmap, sync_fd) < 0 ||
             (p->journal_host_dir && mount_setup_journal(root_fd, p->journal_host_dir, p->journal_dest,

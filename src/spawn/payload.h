@@ -19,6 +19,7 @@ typedef struct Payload {
         const char *uuid;
         const char *journal_host_dir; /* --link-journal=host: the host's directory to bind, or NULL */
         const char *journal_dest;     /* … over this one in the tree (/var/log/journal/ID) */
+        const char *propagate_dir;    /* the host's directory shown as /run/host/incoming, or NULL */
         ConsoleMode console;
         uint64_t capabilities;
         SeccompProgram seccomp;

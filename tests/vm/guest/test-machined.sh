@@ -73,6 +73,13 @@ if boot_debian "$M" --link-journal=host; then
         rc=$?
         TODO="machined creates files as the host's root, which an idmapped tree cannot own" \
                 is "$rc" 0 "$D: machinectl copy-to into the idmapped tree succeeds"
+        # machined (v252 and later) refuses to bind into a machine with a user namespace, as it does
+        # for systemd-nspawn -U; berth bind does it (tested below).
+        mkdir -p "$TEST_TMP/bind-src"
+        out=$(timeout 60 machinectl bind "$M" "$TEST_TMP/bind-src" /mnt 2>&1)
+        isnt "$?" 0 "$D: machinectl bind into a user-namespaced machine is refused by machined"
+        like "$out" "user namespac" "$D: ... saying why ($out)"
+        is "$(state_field "$M" STATE)" running "$D: ... and the machine is still running"
         jid=$(journal_id "$(state_field "$M" UUID)")
         ok "$([ -d "/var/log/journal/$jid" ] && [ ! -L "/var/log/journal/$jid" ]; echo $?)" \
                 "$D: --link-journal=host: the host has the directory /var/log/journal/ID"
@@ -132,6 +139,41 @@ if boot_debian "$M" --restart=on-reboot --link-journal=guest; then
         gone_after "$M" "$D: after machinectl kill"
 else
         fail "$D: a Debian machine with --restart=on-reboot boots to running"
+fi
+
+# --- machinectl bind (a machine without a user namespace) --------------------------------------------------
+new_name
+M=$NAME
+if boot_debian "$M" --private-users=no; then
+        wait_until 10 listed "$M"
+        ok "$([ -d "/run/systemd/nspawn/propagate/$M" ]; echo $?)" "$D: the host's propagation directory exists"
+        ebx "$M" findmnt -n -o OPTIONS /run/host/incoming
+        like "$OUT" "^ro," "$D: /run/host/incoming is mounted read-only in the machine"
+        mkdir -p "$TEST_TMP/bind-src"
+        echo "bound-$$" >"$TEST_TMP/bind-src/file"
+        out=$(timeout 60 machinectl bind --mkdir "$M" "$TEST_TMP/bind-src" /srv/x 2>&1)
+        is "$?" 0 "$D: machinectl bind --mkdir NAME DIR /srv/x succeeds"
+        [ -z "$out" ] || diag "machinectl bind: $out"
+        ebx "$M" cat /srv/x/file
+        is "$OUT" "bound-$$" "$D: ... and the host's directory appears inside at /srv/x"
+        echo "later-$$" >"$TEST_TMP/bind-src/later"
+        ebx "$M" cat /srv/x/later
+        is "$OUT" "later-$$" "$D: ... live: a file the host adds later is seen"
+        ebx "$M" sh -c 'echo from-inside >/srv/x/back'
+        is "$(cat "$TEST_TMP/bind-src/back" 2>&1)" "from-inside" "$D: ... and writable by the guest's root"
+        ok "$(findmnt -n "$TEST_TMP/bind-src" >/dev/null; [ $? -ne 0 ]; echo $?)" "$D: ... with nothing left mounted on the host"
+        timeout 60 machinectl bind --read-only --mkdir "$M" "$TEST_TMP/bind-src" /srv/ro
+        is "$?" 0 "$D: machinectl bind --read-only succeeds"
+        ebx "$M" sh -c 'echo no >/srv/ro/nope'
+        isnt "$RC" 0 "$D: ... and the guest cannot write there"
+        MP=$MPID
+        bx poweroff "$M"
+        monitor_wait 120 "$MP"
+        is "$RC" 0 "$D: the machine with binds powers off, the monitor exits 0"
+        gone_after "$M" "$D: after the bind test"
+        ok "$([ ! -e "/run/systemd/nspawn/propagate/$M" ]; echo $?)" "$D: ... and the propagation directory is removed"
+else
+        fail "$D: a Debian machine without a user namespace boots to running (bind)"
 fi
 
 # --- machinectl terminate -------------------------------------------------------------------------------
