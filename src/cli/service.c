@@ -18,6 +18,7 @@
 #include "exit-codes.h"
 #include "fd-util.h"
 #include "log.h"
+#include "monitor.h"
 #include "machine-name.h"
 #include "machines.h"
 #include "parse-util.h"
@@ -182,6 +183,32 @@ static void print_log_tail(const char *path, uint64_t from) {
         if (file_tail_offset(fd, (uint64_t) st.st_size, LOG_TAIL_LINES, &start) < 0)
                 return;
         (void) file_copy_range(fd, MAX(start, from), (uint64_t) st.st_size, STDERR_FILENO);
+}
+
+/* The size of a file, 0 when it cannot be read. */
+static uint64_t file_size(const char *path) {
+        struct stat st;
+        return stat(path, &st) >= 0 ? (uint64_t) st.st_size : 0;
+}
+
+/* Whether the monitor wrote that it killed the guest to its log after offset from (the log of a machine
+ * berth start ran; others have none, and count as clean). */
+static bool log_says_killed(const char *path, uint64_t from) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        char buf[64 * 1024 + 1];
+        struct stat st;
+        ssize_t n;
+
+        if (fd < 0 || fstat(fd, &st) < 0 || (uint64_t) st.st_size <= from)
+                return false;
+        /* The monitor's last words: what it wrote after the request to power off, at most the end. */
+        from = MAX(from,
+                   (uint64_t) st.st_size > sizeof(buf) - 1 ? (uint64_t) st.st_size - (sizeof(buf) - 1) : 0);
+        n = pread(fd, buf, sizeof(buf) - 1, (off_t) from);
+        if (n <= 0)
+                return false;
+        buf[n] = '\0';
+        return memmem(buf, (size_t) n, MONITOR_KILLED_MESSAGE, strlen(MONITOR_KILLED_MESSAGE)) != NULL;
 }
 
 /* berth's own exit codes pass through; anything else (a guest's status) is a plain failure. */
@@ -427,7 +454,8 @@ int verb_start(int argc, char *argv[]) {
 }
 
 static int stop_one(const char *name, uint64_t timeout_usec) {
-        _cleanup_free_ char *unit = unit_name(name);
+        _cleanup_free_ char *unit = unit_name(name), *log = NULL;
+        uint64_t log_offset;
         _cleanup_close_ int leader = -EBADF, monitor = -EBADF;
         MachineState st = {};
         int r;
@@ -465,11 +493,23 @@ static int stop_one(const char *name, uint64_t timeout_usec) {
                 machine_state_done(&st);
                 return exit_code_from_errno(r);
         }
+        log = log_path(name);
+        if (!log) {
+                machine_state_done(&st);
+                return log_oom(), EXIT_BERTH_INTERNAL;
+        }
+        log_offset = file_size(log);
         r = machine_ask_poweroff("stop", &st);
         machine_state_done(&st);
         if (r != 0)
                 return r;
         r = wait_pidfd(monitor, timeout_usec);
+        if (r > 0 && log_says_killed(log, log_offset)) {
+                log_error("stop: machine '%s' did not power off cleanly: its monitor killed it after its "
+                          "--kill-timeout= (%s has its console)",
+                          name, log);
+                return EXIT_BERTH_FAILURE;
+        }
         if (r > 0)
                 return 0;
         log_error("stop: machine '%s' did not power off within %llu s: killing it", name,

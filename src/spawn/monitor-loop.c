@@ -14,6 +14,7 @@
 #include "fd-util.h"
 #include "log.h"
 #include "monitor-internal.h"
+#include "monitor.h"
 #include "notify.h"
 #include "process-util.h"
 #include "sync.h"
@@ -42,7 +43,7 @@ static void kill_machine(Machine *m) {
 static int on_kill_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         Machine *m = userdata;
 
-        log_warning("Machine '%s' did not power off within %llu s: killing it.", m->name,
+        log_warning("Machine '%s' " MONITOR_KILLED_MESSAGE " %llu s: killing it.", m->name,
                     (unsigned long long) (m->settings->kill_timeout_usec / 1000000));
         kill_machine(m);
         return 0;

@@ -132,6 +132,20 @@ is "$RC" 66 "berth stop of a machine that is not running: 66"
 bx attach "$M"
 is "$RC" 66 "berth attach of a machine that is not running: 66"
 
+# --- stop of a guest that does not power off: the monitor kills it after --kill-timeout= -------------------
+cp -a "$BB" "$TEST_TMP/hang-tree"
+echo '::shutdown:/bin/sleep 600' >>"$TEST_TMP/hang-tree/etc/inittab"
+service_name
+H=$NAME
+bx start "$H" -D "$TEST_TMP/hang-tree" --kill-timeout=2
+is "$RC" 0 "berth start of a guest that will not power off"
+HMON=$(state_field "$H" MONITOR)
+bx stop "$H"
+is "$RC" 1 "berth stop: the monitor had to kill it after --kill-timeout=2: a failure (1)"
+like "$ERR" "machine '$H' did not power off cleanly: its monitor killed it" "... saying so"
+ok "$(! pid_running "$HMON"; echo $?)" "... and the monitor has ended"
+no_leftovers "$H" "... leaving no state file, lock or cgroup"
+
 # --- failures -------------------------------------------------------------------------------------------
 service_name
 bx start "$NAME"
