@@ -121,7 +121,9 @@ unit=berth-test.target
 [ -z "$SHELL_MODE" ] || unit=berth-shell.target
 cmdline="console=ttyS0 quiet loglevel=4 panic=-1 mitigations=off cgroup_no_v1=all"
 cmdline+=" systemd.unified_cgroup_hierarchy=1 systemd.show_status=0 systemd.unit=$unit"
-args=(-nodefaults -no-user-config -M pc -accel "$VM_ACCEL" -smp 2 -m "$VM_MEMORY" -display none -no-reboot
+# No -no-reboot: a test may reboot the guest (run.sh), which keeps the disk's changes because -snapshot's
+# overlay lives as long as qemu; run.sh fails the run on a reboot nobody asked for (a panic: panic=-1).
+args=(-nodefaults -no-user-config -M pc -accel "$VM_ACCEL" -smp 2 -m "$VM_MEMORY" -display none
         -snapshot -append "$cmdline" -initrd "$guest/initramfs.cpio"
         -drive "file=$guest/root.img,format=raw,if=virtio"
         -fsdev "local,id=src,path=$SRC_ROOT,security_model=none,readonly=on"

@@ -11,6 +11,12 @@
 # BERTH_VM_TESTS (names of the scripts to run, e.g. "smoke"; empty: all).
 # Each script's stderr goes to /berth/result/NAME.err; the end of it is shown when the script fails.
 # A script still running after BERTH_VM_SCRIPT_TIMEOUT seconds (default 600) is killed (status 124).
+#
+# Rebooting the guest: a script that prints the line `berth-vm-reboot` asks for it. When the script has
+# ended, the counts and the script's name go to /berth/result/resume, and the guest reboots (the disk
+# keeps its changes: qemu's snapshot lives as long as qemu). The next boot runs this again, which
+# runs that script once more with BERTH_VM_AFTER_REBOOT=1 and then the scripts after it. Any other
+# second boot (a kernel panic, a crash) is reported as a failure and ends the run.
 set -u
 R=${BERTH_VM_RESULT:-/berth/result}
 GUEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,16 +33,34 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 N=0
 FAILED=0
-: >"$R/tap"
+RESUME=
 emit() {
         printf '%s\n' "$1" >>"$R/tap"
         printf '%s\n' "$1"
 }
+boots=$(($(cat "$R/boots" 2>/dev/null || echo 0) + 1))
+echo "$boots" >"$R/boots"
+if [ -f "$R/resume" ]; then
+        # shellcheck source=/dev/null
+        . "$R/resume" # N, FAILED, RESUME
+        rm -f "$R/resume"
+        emit "# --- the guest rebooted (boot $boots), as $RESUME asked"
+elif [ "$boots" -gt 1 ]; then
+        N=$(grep -Ec '^(not )?ok ' "$R/tap")
+        emit "not ok $((N + 1)) - the guest rebooted without a test asking for it (boot $boots)"
+        emit "1..$((N + 1))"
+        echo 1 >"$R/status"
+        sync
+        exit 0
+else
+        : >"$R/tap"
+fi
 
 emit "# berth VM test bed: $(uname -r), $(systemctl --version | head -n 1), berth $BERTH"
 if [ -n "${BERTH_VM_DEBIAN_DISK:-}" ]; then
         mkdir -p /srv/debian
-        if mount -o rw "$BERTH_VM_DEBIAN_DISK" /srv/debian; then
+        # After a reboot the guest's fstab may mount it already (for machines started at boot).
+        if mountpoint -q /srv/debian || mount -o rw "$BERTH_VM_DEBIAN_DISK" /srv/debian; then
                 export BERTH_VM_DEBIAN=/srv/debian
         else
                 emit "# cannot mount the Debian tree's disk $BERTH_VM_DEBIAN_DISK: its tests skip"
@@ -80,8 +104,13 @@ for t in "${scripts[@]}"; do
         name=$(basename "$t" .sh)
         name=${name#test-}
         wanted "$name" || continue
-        emit "# --- $name"
-        plan='' ended='' failed_before=$FAILED
+        after_reboot=
+        if [ -n "$RESUME" ]; then
+                [ "$name" = "$RESUME" ] || continue # ran before the reboot
+                RESUME='' after_reboot=1
+        fi
+        emit "# --- $name${after_reboot:+ (after the reboot)}"
+        plan='' ended='' failed_before=$FAILED reboot=''
         while IFS= read -r line; do
                 if [[ $line =~ ^(not\ )?ok\ [0-9]+(\ -)?\ ?(.*)$ ]]; then
                         N=$((N + 1))
@@ -105,6 +134,8 @@ for t in "${scripts[@]}"; do
                         plan=bail
                 elif [[ $line =~ ^berth-vm-script-exit\ ([0-9]+)$ ]]; then
                         ended=${BASH_REMATCH[1]}
+                elif [ "$line" = berth-vm-reboot ] && [ -z "$after_reboot" ]; then
+                        reboot=1
                 elif [[ $line == \#* ]]; then
                         emit "$line"
                 else
@@ -113,7 +144,8 @@ for t in "${scripts[@]}"; do
         done < <(
                 cd /
                 # One script that hangs must not take the others' results with it.
-                timeout -k 10 "${BERTH_VM_SCRIPT_TIMEOUT:-600}" bash "$t" 2>"$R/$name.err" </dev/null
+                BERTH_VM_AFTER_REBOOT=$after_reboot \
+                        timeout -k 10 "${BERTH_VM_SCRIPT_TIMEOUT:-600}" bash "$t" 2>>"$R/$name.err" </dev/null
                 echo "berth-vm-script-exit $?"
         )
         if [ -z "$plan" ]; then
@@ -126,6 +158,14 @@ for t in "${scripts[@]}"; do
                 while IFS= read -r line; do
                         emit "#   $line"
                 done < <(tail -n 15 "$R/$name.err")
+        fi
+        if [ -n "$reboot" ]; then
+                printf 'N=%s\nFAILED=%s\nRESUME=%s\n' "$N" "$FAILED" "$name" >"$R/resume"
+                sync
+                # At once, as the service's poweroff-immediate would: stopping this service would
+                # count as its failure. What the test changed is on the disk: synced above.
+                systemctl reboot -ff
+                exit 0
         fi
 done
 

@@ -6,9 +6,9 @@
 # --keep-unit), berth logs is the unit's journal, berth attach reaches its console, berth stop is
 # systemctl stop (nothing left). berth enable/disable add and remove the target's wants; starting the
 # target (what the host's boot does) starts the machine; a reboot inside restarts it through
-# RestartForceExitStatus=133; stopping the target stops it (PartOf=).
-# (A reboot of this VM to see an enabled machine come up is not done: the bed boots once; starting
-# berth-machines.target is what multi-user.target's wants do at boot.)
+# RestartForceExitStatus=133; stopping the target stops it (PartOf=). Last, the machine is enabled
+# again and the script asks run.sh to reboot the guest; run again after the reboot
+# (BERTH_VM_AFTER_REBOOT=1), it checks that the guest's boot started the machine.
 . "$(dirname "$0")/lib.sh"
 
 # A Debian boot or power-off under TCG takes tens of seconds, and berth start and stop wait for them.
@@ -21,6 +21,10 @@ fi
 
 new_name
 M=$NAME
+AFTER_REBOOT=${BERTH_VM_AFTER_REBOOT:-}
+REBOOT_NOTE=/var/lib/berth-vm-units-reboot
+# shellcheck source=/dev/null
+[ -z "$AFTER_REBOOT" ] || . "$REBOOT_NOTE" # M
 BOOT_NAMES+=("$M")
 UNIT="berth@$M.service"
 UNIT_CG=$CG/machine.slice/$UNIT
@@ -37,7 +41,14 @@ cp "$SRC_ROOT/units/berth-machines.target" /etc/systemd/system/
 systemctl daemon-reload
 mkdir -p "$MACHINES"
 ln -sfn "$VM_DEBIAN" "$MACHINES/$M"
+KEEP_FOR_REBOOT=
 units_cleanup() {
+        if [ -n "$KEEP_FOR_REBOOT" ]; then
+                boot_cleanup
+                return
+        fi
+        rm -rf /etc/systemd/system/berth-test.target.d "/etc/systemd/system/${UNIT:?}.d" "$REBOOT_NOTE"
+        sed -i '\|^[^ ]* /srv/debian |d' /etc/fstab
         systemctl stop berth-machines.target "$UNIT" >/dev/null 2>&1
         systemctl disable berth-machines.target "$UNIT" >/dev/null 2>&1
         rm -f "$MACHINES/${M:?}" /etc/systemd/system/berth@.service /etc/systemd/system/berth-machines.target
@@ -61,6 +72,35 @@ back_up() {
 unit_diag() {
         diag "systemctl status: $(systemctl status --no-pager -n 30 "$UNIT" 2>&1)"
 }
+
+# --- after the guest's reboot: the enabled machine came up with the guest ------------------------------
+if [ -n "$AFTER_REBOOT" ]; then
+        is "$(systemctl is-enabled "$UNIT")" enabled "$D: after the guest's reboot $UNIT is still enabled"
+        if wait_until 300 is_active active; then
+                pass "$D: the guest's boot started the enabled machine (multi-user.target -> berth-machines.target -> $UNIT)"
+                is "$(systemctl is-active berth-machines.target)" active "$D: ... berth-machines.target is active"
+                wait_until 120 sh -c "grep -qx STATE=running '$(state_file "$M")'"
+                is "$(state_field "$M" STATE)" running "$D: ... and the machine is running"
+                ebx "$M" systemctl is-system-running --wait
+                is "$OUT" running "$D: ... its systemd says running"
+                if command -v machinectl >/dev/null; then
+                        is "$(machinectl show --value -p Unit "$M" 2>&1)" "$UNIT" "$D: ... registered with machined at the service"
+                fi
+                PIDS=$(unit_pids)
+                bx stop "$M"
+                is "$RC" 0 "$D: berth stop after the reboot succeeds"
+                # shellcheck disable=SC2086
+                gone_after "$M" "$D: after berth stop (after the reboot)" $PIDS
+        else
+                fail "$D: the guest's boot started the enabled machine"
+                unit_diag
+                diag "$(systemctl list-units --no-pager --all 'berth*' 2>&1)"
+        fi
+        bx disable "$M"
+        is "$RC" 0 "$D: berth disable after the reboot"
+        done_testing
+        exit 0
+fi
 
 # --- berth start ----------------------------------------------------------------------------------------
 # A short watchdog for this instance (the unit's own is 3 minutes), to see the monitor feed it.
@@ -173,4 +213,17 @@ ok "$([ ! -e "/etc/systemd/system/berth-machines.target.wants/$UNIT" ]; echo $?)
 is "$(systemctl is-enabled "$UNIT")" disabled "$D: systemctl is-enabled $UNIT: disabled"
 
 is "$(berth_scopes)" "" "$D: no berth-*.scope is left anywhere"
+
+# --- enabled, across a reboot of the guest --------------------------------------------------------------
+bx enable "$M"
+is "$RC" 0 "$D: berth enable again, then the guest reboots"
+# What the machine needs at the guest's boot: the disk of its tree (fstab) and the build's berth (a 9p
+# share); and a boot that reaches multi-user.target, as a host's does (the bed's target alone does not).
+echo "${BERTH_VM_DEBIAN_DISK:-/dev/vdb} /srv/debian ext4 rw,nofail 0 0" >>/etc/fstab
+mkdir -p /etc/systemd/system/berth-test.target.d "/etc/systemd/system/$UNIT.d"
+printf '[Unit]\nWants=multi-user.target\n' >/etc/systemd/system/berth-test.target.d/reboot.conf
+printf '[Unit]\nRequiresMountsFor=/berth/build /srv/debian\n' >"/etc/systemd/system/$UNIT.d/mounts.conf"
+echo "M=$M" >"$REBOOT_NOTE"
+KEEP_FOR_REBOOT=1
+echo berth-vm-reboot
 done_testing
