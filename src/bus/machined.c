@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,9 +80,89 @@ int machined_available(sd_bus *bus) {
         }
 }
 
-int machined_register(sd_bus *bus, const MachineRegistration *reg, char **ret_error) {
+static int build_register_ex(sd_bus *bus, const MachineRegistration *reg, const uint8_t id[16],
+                             sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, MACHINED_DEST, MACHINED_PATH, MACHINED_IFACE,
+                                           "RegisterMachineEx");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", reg->name);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "(sv)");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'r', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", "Id");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', "ay");
+        if (r >= 0)
+                r = sd_bus_message_append_array(m, 'y', id, 16);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)", "Service", "s", "berth", "Class", "s",
+                                          "container", "LeaderPIDFD", "h", reg->leader_pidfd, "LeaderPID",
+                                          "u", (uint32_t) reg->leader, "RootDirectory", "s",
+                                          reg->root ?: "");
+        if (r >= 0 && reg->n_ifindices > 0) {
+                r = sd_bus_message_open_container(m, 'r', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", "NetworkInterfaces");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'v', "ai");
+                if (r >= 0)
+                        r = sd_bus_message_append_array(m, 'i', reg->ifindices,
+                                                        reg->n_ifindices * sizeof(int));
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+static int build_register(sd_bus *bus, const MachineRegistration *reg, const uint8_t id[16],
+                          sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, MACHINED_DEST, MACHINED_PATH, MACHINED_IFACE,
+                                           "RegisterMachineWithNetwork");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", reg->name);
+        if (r >= 0)
+                r = sd_bus_message_append_array(m, 'y', id, 16);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ssus", "berth", "container", (uint32_t) reg->leader,
+                                          reg->root ?: "");
+        if (r >= 0)
+                r = sd_bus_message_append_array(m, 'i', reg->ifindices ?: (const int *) "",
+                                                reg->n_ifindices * sizeof(int));
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+static bool error_is_unknown_method(const sd_bus_error *e) {
+        return sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_METHOD) ||
+               sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_INTERFACE);
+}
+
+int machined_register(sd_bus *bus, const MachineRegistration *reg, const char **ret_method,
+                      char **ret_error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *method = NULL;
         uint8_t id[16];
         int r;
 
@@ -91,29 +172,37 @@ int machined_register(sd_bus *bus, const MachineRegistration *reg, char **ret_er
                         *ret_error = NULL;
                 return r;
         }
-        r = sd_bus_message_new_method_call(bus, &m, MACHINED_DEST, MACHINED_PATH, MACHINED_IFACE,
-                                           "RegisterMachineWithNetwork");
-        if (r >= 0)
-                r = sd_bus_message_append(m, "s", reg->name);
-        if (r >= 0)
-                r = sd_bus_message_append_array(m, 'y', id, sizeof(id));
-        if (r >= 0)
-                r = sd_bus_message_append(m, "ssus", "berth", "container", (uint32_t) reg->leader,
-                                          reg->root ?: "");
-        if (r >= 0)
-                r = sd_bus_message_append_array(m, 'i', reg->ifindices ?: (const int *) "",
-                                                reg->n_ifindices * sizeof(int));
-        if (r < 0) {
-                if (ret_error && asprintf(ret_error, "cannot build the registration: %s", strerror(-r)) < 0)
-                        *ret_error = NULL;
-                return r;
+        if (reg->leader_pidfd >= 0) {
+                method = "RegisterMachineEx";
+                r = build_register_ex(bus, reg, id, &m);
+                if (r >= 0) {
+                        r = sd_bus_call(bus, m, CALL_TIMEOUT_USEC, &error, NULL);
+                        if (r < 0 && error_is_unknown_method(&error)) {
+                                /* An older machined, as Debian 12's. */
+                                method = NULL;
+                                m = sd_bus_message_unref(m);
+                                sd_bus_error_free(&error);
+                        }
+                }
         }
-        r = sd_bus_call(bus, m, CALL_TIMEOUT_USEC, &error, NULL);
-        if (r < 0 && ret_error &&
-            asprintf(ret_error, "systemd-machined refused to register machine '%s': %s", reg->name,
-                     error.message ?: strerror(-r)) < 0)
-                *ret_error = NULL;
+        if (!method) {
+                method = "RegisterMachineWithNetwork";
+                r = build_register(bus, reg, id, &m);
+                if (r >= 0)
+                        r = sd_bus_call(bus, m, CALL_TIMEOUT_USEC, &error, NULL);
+        }
+        if (r < 0 && ret_error) {
+                if (!sd_bus_error_is_set(&error) &&
+                    asprintf(ret_error, "cannot register with machined (%s): %s", method, strerror(-r)) < 0)
+                        *ret_error = NULL;
+                else if (sd_bus_error_is_set(&error) &&
+                         asprintf(ret_error, "systemd-machined refused to register machine '%s': %s",
+                                  reg->name, error.message ?: strerror(-r)) < 0)
+                        *ret_error = NULL;
+        }
         sd_bus_error_free(&error);
+        if (r >= 0 && ret_method)
+                *ret_method = method;
         return r;
 }
 

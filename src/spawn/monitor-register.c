@@ -42,7 +42,9 @@ int monitor_register(Machine *m) {
                 .uuid = m->uuid,
                 .root = m->root,
                 .leader = m->leader,
+                .leader_pidfd = m->leader_pidfd,
         };
+        const char *method = NULL;
         int r;
 
         if (s->register_mode == REGISTER_NO)
@@ -58,7 +60,7 @@ int monitor_register(Machine *m) {
         r = machined_available(bus);
         if (r < 0)
                 return skip(s, r, "it is neither running nor activatable");
-        r = machined_register(bus, &reg, &error);
+        r = machined_register(bus, &reg, &method, &error);
         if (r < 0) {
                 if (s->register_mode == REGISTER_YES)
                         return log_error_errno(r, "%s", error ?: "cannot register with systemd-machined");
@@ -66,7 +68,7 @@ int monitor_register(Machine *m) {
                 return 0;
         }
         m->registered = true;
-        log_debug("Machine '%s' registered with systemd-machined.", m->name);
+        log_debug("Machine '%s' registered with systemd-machined (%s).", m->name, method);
         return 0;
 }
 

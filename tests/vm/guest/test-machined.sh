@@ -179,8 +179,15 @@ fi
 # --- machinectl terminate -------------------------------------------------------------------------------
 new_name
 M=$NAME
-if boot_debian "$M"; then
+if boot_debian "$M" --log-level=debug; then
         wait_until 10 listed "$M"
+        # The pidfd-based call where machined has it, the older one where it has not.
+        if busctl introspect org.freedesktop.machine1 /org/freedesktop/machine1 2>/dev/null | grep -q RegisterMachineEx; then
+                want=RegisterMachineEx
+        else
+                want=RegisterMachineWithNetwork
+        fi
+        like "$(cat "$LOGERR")" "registered with systemd-machined \\($want\\)" "$D: registered through $want, what this machined offers"
         MP=$MPID
         timeout 120 machinectl terminate "$M"
         is "$?" 0 "$D: machinectl terminate succeeds"
