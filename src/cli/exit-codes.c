@@ -17,6 +17,7 @@ int exit_code_from_errno(int r) {
                 return EXIT_BERTH_PERMISSION;
         case EOPNOTSUPP:
         case ENOSYS:
+        case ENOPKG: /* a program the host lacks (the message names its package) */
                 return EXIT_BERTH_UNSUPPORTED;
         case EINVAL:
         case ENOTTY:
