@@ -102,6 +102,12 @@ if [ -n "$AFTER_REBOOT" ]; then
         exit 0
 fi
 
+# --- the image store is machinectl's: list-images sees the tree ------------------------------------------
+if command -v machinectl >/dev/null; then
+        like "$(machinectl list-images --no-legend --no-pager 2>&1)" "(^|[[:space:]])$M[[:space:]]" \
+                "$D: machinectl list-images shows the image berth boots ($MACHINES/$M)"
+fi
+
 # --- berth start ----------------------------------------------------------------------------------------
 # A short watchdog for this instance (the unit's own is 3 minutes), to see the monitor feed it.
 like "$(grep '^WatchdogSec=' /etc/systemd/system/berth@.service)" "^WatchdogSec=3min\$" "$D: the unit has a watchdog of 3 min"
