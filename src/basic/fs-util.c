@@ -153,6 +153,47 @@ int open_in_root_fallback(int root_fd, const char *path, int flags, mode_t mode)
         }
 }
 
+int open_beneath_nofollow(int dir_fd, const char *path, int flags) {
+        _cleanup_free_ char *todo = NULL;
+        _cleanup_close_ int cur = -EBADF;
+        char *p, *next;
+
+        if (path[0] == '/')
+                return -EXDEV;
+        /* Longer than PATH_MAX is fine here (the walk is ours), but not without bound. */
+        if (strlen(path) >= OPEN_BENEATH_PATH_MAX)
+                return -ENAMETOOLONG;
+        todo = strdup(path);
+        if (!todo)
+                return -ENOMEM;
+
+        for (p = todo; p; p = next) {
+                int base = cur >= 0 ? cur : dir_fd, fd;
+
+                next = strchr(p, '/');
+                if (next)
+                        *next++ = '\0';
+                /* Skip empty components ("a//b", a trailing slash), but end on the last real one. */
+                while (next && *next == '/')
+                        next++;
+                if (next && *next == '\0')
+                        next = NULL;
+                if (*p == '\0' || streq(p, "."))
+                        p = (char *) ".";
+                else if (streq(p, ".."))
+                        return -EXDEV;
+
+                fd = openat(base, p,
+                            next ? O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
+                                 : flags | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return -errno;
+                safe_close(cur);
+                cur = fd;
+        }
+        return TAKE_FD(cur);
+}
+
 static int make_path_in_root_internal(int root_fd, const char *path, bool directory, mode_t mode,
                                       unsigned symlinks) {
         _cleanup_free_ char *copy = NULL;

@@ -429,6 +429,40 @@ static void test_tail(void) {
         safe_close(out);
 }
 
+/* open_beneath_nofollow(): real directories only, no symlink anywhere, nothing above the start. */
+static void test_beneath_nofollow(void) {
+        char d[] = "/tmp/berth-test-beneath-XXXXXX";
+        int dfd, fd;
+        struct stat st, st2;
+
+        CHECK(mkdtemp(d) != NULL);
+        dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        CHECK(dfd >= 0);
+        CHECK(mkdirat(dfd, "a", 0755) == 0 && mkdirat(dfd, "a/b", 0755) == 0);
+        CHECK(symlinkat("a", dfd, "l") == 0 && symlinkat("b", dfd, "a/lb") == 0);
+        fd = open_beneath_nofollow(dfd, "a/b", O_RDONLY | O_DIRECTORY);
+        CHECK(fd >= 0 && fstat(fd, &st) == 0 && fstatat(dfd, "a/b", &st2, 0) == 0 &&
+              st.st_ino == st2.st_ino);
+        safe_close(fd);
+        fd = open_beneath_nofollow(dfd, "a//b/", O_RDONLY | O_DIRECTORY);
+        CHECK(fd >= 0);
+        safe_close(fd);
+        fd = open_beneath_nofollow(dfd, "", O_RDONLY | O_DIRECTORY);
+        CHECK(fd >= 0 && fstat(fd, &st) == 0 && fstat(dfd, &st2) == 0 && st.st_ino == st2.st_ino);
+        safe_close(fd);
+        CHECK_INT(open_beneath_nofollow(dfd, "l/b", O_RDONLY | O_DIRECTORY), ==, -ENOTDIR);
+        CHECK_INT(open_beneath_nofollow(dfd, "a/lb", O_RDONLY | O_DIRECTORY), <, 0);
+        CHECK_INT(open_beneath_nofollow(dfd, "a/../a", O_RDONLY | O_DIRECTORY), ==, -EXDEV);
+        CHECK_INT(open_beneath_nofollow(dfd, "/a", O_RDONLY | O_DIRECTORY), ==, -EXDEV);
+        fd = open_beneath_nofollow(dfd, "a/lb", O_PATH); /* O_PATH opens the symlink itself */
+        CHECK(fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode));
+        safe_close(fd);
+        CHECK(unlinkat(dfd, "a/lb", 0) == 0 && unlinkat(dfd, "l", 0) == 0);
+        CHECK(unlinkat(dfd, "a/b", AT_REMOVEDIR) == 0 && unlinkat(dfd, "a", AT_REMOVEDIR) == 0);
+        safe_close(dfd);
+        CHECK(rmdir(d) == 0);
+}
+
 int main(void) {
         make_tree();
         test_tail();
@@ -436,6 +470,7 @@ int main(void) {
         test_open("open_in_root_fallback", open_in_root_fallback, 1);
         test_make_path();
         test_fd_path();
+        test_beneath_nofollow();
         remove_tree();
         return tap_finish();
 }
