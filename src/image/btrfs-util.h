@@ -31,12 +31,14 @@ int btrfs_subvolume_get_id_fd(int fd, uint64_t *ret);
 
 /* Creates an empty subvolume name beneath dir_fd (BTRFS_IOC_SUBVOL_CREATE). */
 int btrfs_subvolume_create_at(int dir_fd, const char *name);
-/* Snapshots the subvolume src_fd refers to as dst_name beneath dst_dir_fd (BTRFS_IOC_SNAP_CREATE_V2). With
+/* Snapshots the subvolume whose top directory src_fd is (opened, not O_PATH) as dst_name beneath dst_dir_fd,
+ * on the same file system (BTRFS_IOC_SNAP_CREATE_V2); -EMEDIUMTYPE when src_fd is not a subvolume. With
  * BTRFS_SNAPSHOT_RECURSIVE, nested subvolumes (which a plain snapshot shows as empty directories) are
  * snapshotted into their places, as machinectl clone does. On failure nothing is left behind. */
 int btrfs_subvolume_snapshot_at(int src_fd, int dst_dir_fd, const char *dst_name, BtrfsSnapshotFlags flags);
 /* Removes the subvolume name beneath dir_fd with all it contains, nested subvolumes first
- * (BTRFS_IOC_SNAP_DESTROY); read-only ones that hold nested subvolumes are made writable for that. */
+ * (BTRFS_IOC_SNAP_DESTROY_V2 by id, or BTRFS_IOC_SNAP_DESTROY by name before Linux 5.7); read-only ones
+ * that hold nested subvolumes are made writable for that. -EMEDIUMTYPE when name is not a subvolume. */
 int btrfs_subvolume_remove_at(int dir_fd, const char *name);
 
 /* > 0 when the subvolume fd refers to is read-only, 0 when writable (BTRFS_IOC_SUBVOL_GETFLAGS). */
