@@ -20,6 +20,7 @@
 #include "fs-util.h"
 #include "log.h"
 #include "time-util.h"
+#include "tree-remove.h"
 
 #define PROGRESS_INTERVAL_USEC (250 * 1000ULL)
 /* Data is moved in pieces of this size, so progress moves during a large file too. */
@@ -28,8 +29,6 @@
 #define XATTR_LIST_BYTES_MAX  65536
 #define XATTR_VALUE_BYTES_MAX 65536
 #define SYMLINK_TARGET_MAX    4096
-
-#define STATX_WANT (STATX_BASIC_STATS | STATX_MNT_ID)
 
 /* A file with more than one link, by its source (dev, ino), and where its first copy is: the path
  * relative to the destination's top, made of names we created ourselves. */
@@ -65,22 +64,8 @@ static dev_t statx_dev(const struct statx *sx) {
         return makedev(sx->stx_dev_major, sx->stx_dev_minor);
 }
 
-static bool on_other_mount(const struct statx *sx, const struct statx *top) {
-        if (sx->stx_mask & top->stx_mask & STATX_MNT_ID)
-                return sx->stx_mnt_id != top->stx_mnt_id;
-        /* Without mount ids (kernels before 5.8) a new st_dev means a mount, or a btrfs subvolume, whose
-         * top directory is inode 256. */
-        return statx_dev(sx) != statx_dev(top) && sx->stx_ino != 256;
-}
-
-static int statx_at(int dir_fd, const char *name, struct statx *ret) {
-        return RET_NERRNO(statx(dir_fd, name,
-                                AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | (isempty(name) ? AT_EMPTY_PATH : 0),
-                                STATX_WANT, ret));
-}
-
 static bool same_mount(const CopyContext *c, const struct statx *sx) {
-        return !on_other_mount(sx, &c->src_top);
+        return !statx_on_other_mount(sx, &c->src_top);
 }
 
 static void progress_maybe(CopyContext *c, bool force) {
@@ -586,7 +571,7 @@ static int copy_entry(CopyContext *c, int src_dir_fd, int dst_dir_fd, const char
         size_t old_len;
         int r;
 
-        r = statx_at(src_dir_fd, name, &sx);
+        r = statx_nofollow_at(src_dir_fd, name, &sx);
         if (r == -ENOENT) /* removed meanwhile: nothing to copy */
                 return 0;
         if (r < 0)
@@ -675,7 +660,7 @@ static uint64_t count_tree(CopyContext *c, int dir_fd, unsigned depth) {
 
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
-                if (statx_at(dirfd(d), de->d_name, &sx) < 0 || !same_mount(c, &sx))
+                if (statx_nofollow_at(dirfd(d), de->d_name, &sx) < 0 || !same_mount(c, &sx))
                         continue;
                 if (S_ISREG(sx.stx_mode))
                         /* Hard links counted once per link would overshoot: share the size out. */
@@ -711,7 +696,7 @@ int copy_tree(int src_dir_fd, int dst_parent_fd, const char *dst_name, CopyFlags
         src_fd = openat(src_dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (src_fd < 0)
                 return -errno;
-        r = statx_at(src_fd, "", &sx);
+        r = statx_nofollow_at(src_fd, "", &sx);
         if (r < 0)
                 return r;
         c.src_top = sx;
@@ -742,76 +727,4 @@ int copy_tree(int src_dir_fd, int dst_parent_fd, const char *dst_name, CopyFlags
         c.bytes_total = c.bytes_total ? c.bytes_done : 0;
         progress_maybe(&c, true);
         return 0;
-}
-
-/* ---- removal ---- */
-
-static int remove_entry(int parent_fd, const char *name, const struct statx *parent, unsigned depth) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_(closedirp) DIR *d = NULL;
-        struct statx sx;
-        int r, ret = 0;
-
-        /* 1. a non-directory is unlinked (a symlink is never followed)
-         * 2. a directory on another mount is not entered: -EBUSY
-         * 3. a btrfs subvolume goes with its own ioctl, nested subvolumes and all
-         * 4. any other directory is emptied, depth first, then removed */
-        r = statx_at(parent_fd, name, &sx);
-        if (r < 0)
-                return r;
-        if (!S_ISDIR(sx.stx_mode))
-                return RET_NERRNO(unlinkat(parent_fd, name, 0));
-
-        if (on_other_mount(&sx, parent))
-                return -EBUSY;
-        if (depth > COPY_DEPTH_MAX)
-                return -ELOOP;
-
-        fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-
-        if (btrfs_is_subvolume_fd(fd) > 0) {
-                r = btrfs_subvolume_remove_at(parent_fd, name);
-                if (r >= 0 || (r != -EPERM && r != -EACCES && r != -ENOTTY && r != -EOPNOTSUPP))
-                        return r;
-                /* Not allowed to destroy it (say, in a user namespace): empty it and rmdir it, which
-                 * recent kernels allow for an empty subvolume. */
-        }
-
-        d = fdopendir(fd);
-        if (!d)
-                return -errno;
-        fd = -EBADF; /* owned by d now */
-        for (;;) {
-                struct dirent *de;
-
-                errno = 0;
-                de = readdir(d);
-                if (!de) {
-                        if (errno != 0 && ret == 0)
-                                ret = -errno;
-                        break;
-                }
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                r = remove_entry(dirfd(d), de->d_name, &sx, depth + 1);
-                if (r < 0 && r != -ENOENT && ret == 0)
-                        ret = r;
-        }
-        if (ret < 0)
-                return ret;
-        return RET_NERRNO(unlinkat(parent_fd, name, AT_REMOVEDIR));
-}
-
-int tree_remove_at(int parent_fd, const char *name) {
-        struct statx parent;
-        int r;
-
-        if (isempty(name) || streq(name, ".") || streq(name, "..") || strchr(name, '/'))
-                return -EINVAL;
-        r = statx_at(parent_fd, "", &parent);
-        if (r < 0)
-                return r;
-        return remove_entry(parent_fd, name, &parent, 0);
 }

@@ -30,12 +30,12 @@ typedef void (*CopyProgress)(uint64_t bytes_done, uint64_t bytes_total, uint64_t
 #define COPY_DEPTH_MAX 256U
 
 /* Creates dst_name beneath dst_parent_fd (-EEXIST if something is there) and copies the tree of
- * src_dir_fd into it. Mount points below the source become empty directories; sockets are copied as
- * inodes, without anyone listening. On failure the half-made destination is removed again. */
+ * src_dir_fd into it. A directory another file system is mounted on becomes an empty directory (with the
+ * mounted root's owner, mode and times); a file mounted over another is left out. Sockets are copied as
+ * inodes, without anyone listening; inode flags (chattr) are not copied. On failure the half-made
+ * destination is removed again. */
 int copy_tree(int src_dir_fd, int dst_parent_fd, const char *dst_name, CopyFlags flags,
               CopyProgress progress, void *userdata);
 
-/* rm -rf of name beneath parent_fd: never follows a symlink, never descends into another mount (a mount
- * point below makes it fail with -EBUSY), removes btrfs subvolumes it meets with their own ioctl.
- * -ENOENT when name does not exist; entries that vanish while it runs are fine. */
-int tree_remove_at(int parent_fd, const char *name);
+/* tree_remove_at(), the rm -rf that also cleans up after a failed copy, lives in tree-remove.h. */
+#include "tree-remove.h"
