@@ -76,7 +76,8 @@ check_fails() { # check_fails DESC ERRNO-NAME CMD...: CMD fails, saying ERRNO-NA
 
 # make_fs TYPE SIZE DIR: a TYPE file system of SIZE in a file, mounted on DIR (created).
 make_fs() {
-        local type=$1 size=$2 dir=$3 img=$TMP/$(basename "$3").img loop
+        local type=$1 size=$2 dir=$3 img loop
+        img=$TMP/${dir##*/}.img
         truncate -s "$size" "$img" || return 1
         case $type in
         btrfs) mkfs.btrfs -q "$img" >/dev/null 2>&1 || return 1 ;;
