@@ -5,7 +5,7 @@
 # (read-only, no-auto), the generic "Linux filesystem data" root, a bare ext4 image, read-only images
 # (mode 0444, --read-only), the default user namespace (idmapped) and --private-users=no, clear errors
 # for a disk without a root and a file that is no image, a machine killed with its monitor, and a
-# booted busybox-init image powered off. After every case no loop device of ours is attached and
+# booted busybox-init image rebooted and powered off. After every case no loop device of ours is attached and
 # nothing of the image is mounted on the host.
 . "$(dirname "$0")/../integration/lib.sh"
 
@@ -241,9 +241,19 @@ if INIT_TREE=$("$SRC_ROOT/tests/lib/make-busybox-init-tree.sh" "$CACHE/busybox-i
         make_disk "$IMG/boot.raw" "$ROOT_TYPE:$IMG/init.ext4" || bail_out "cannot build boot.raw"
         new_name
         M=$NAME
-        bg BPID "$BERTH" boot -i "$IMG/boot.raw" -M "$M" --console=pipe
+        bg BPID "$BERTH" boot -i "$IMG/boot.raw" -M "$M" --console=pipe --restart=on-reboot
         if wait_until 30 "$BERTH" enter "$M" -- test -e /run/booted; then
                 pass "boot -i: the busybox guest booted (rcS ran)"
+                # A reboot: the monitor starts the guest again, which mounts the image again.
+                "$BERTH" enter "$M" -- touch /run/first-boot
+                bx reboot "$M"
+                is "$RC" 0 "boot -i: berth reboot"
+                wait_until 30 eval "! \"\$BERTH\" enter \"\$M\" -- test -e /run/first-boot 2>/dev/null"
+                ok $? "boot -i --restart=on-reboot: the first boot ended"
+                wait_until 30 "$BERTH" enter "$M" -- test -e /run/booted
+                ok $? "boot -i --restart=on-reboot: the guest booted again from the image"
+                bx enter "$M" -- cat /etc/os-release
+                like "$OUT" 'BusyBox' "boot -i: after the reboot the image's root is mounted"
                 bx poweroff "$M"
                 is "$RC" 0 "boot -i: berth poweroff"
                 wait_until 30 eval "! kill -0 $BPID 2>/dev/null"
