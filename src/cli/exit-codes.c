@@ -7,6 +7,7 @@ int exit_code_from_errno(int r) {
         case ENOENT:
         case ENOTDIR:
         case ENOMEDIUM:
+        case ENXIO:
         case ESRCH:
                 return EXIT_BERTH_NOT_FOUND;
         case EBUSY:
@@ -16,6 +17,7 @@ int exit_code_from_errno(int r) {
         case EACCES:
                 return EXIT_BERTH_PERMISSION;
         case EOPNOTSUPP:
+        case EPROTONOSUPPORT:
         case ENOSYS:
         case ENOPKG: /* a program the host lacks (the message names its package) */
                 return EXIT_BERTH_UNSUPPORTED;

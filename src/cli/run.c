@@ -14,6 +14,7 @@
 #include "parse-util.h"
 #include "path-util.h"
 #include "run.h"
+#include "run-image.h"
 #include "fd-util.h"
 #include "limit-options.h"
 #include "settings-file.h"
@@ -37,6 +38,8 @@ static void run_help(void) {
         printf("berth run [OPTIONS] [--] [COMMAND [ARGS...]]\n\n"
                "Run a command in a new machine rooted at an OS tree; exit with its status.\n\n"
                "  -D --directory=PATH        The tree to use as the root\n"
+               "  -i --image=FILE            A raw disk image (GPT with DPS partitions, or a bare file\n"
+               "                             system) to use as the root instead\n"
                "  -M --machine=NAME          Machine name (without -D: the tree in " BERTH_MACHINES_DIR
                "/NAME)\n"
                "     --no-os-check           Accept a tree without /usr or os-release\n"
@@ -149,6 +152,7 @@ static int set_string(char **field, const char *v) {
 int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings **ret) {
         static const struct option options[] = {
                 { "directory", required_argument, NULL, 'D' },
+                { "image", required_argument, NULL, 'i' },
                 { "machine", required_argument, NULL, 'M' },
                 { "no-os-check", no_argument, NULL, ARG_NO_OS_CHECK },
                 { "read-only", no_argument, NULL, ARG_READ_ONLY },
@@ -207,7 +211,7 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
         optind = 0;
         opterr = 0;
         /* '+': the first non-option starts the command, whose own options are not ours. */
-        while ((c = getopt_long(argc, argv, "+D:M:u:E:qhaPbUj", all_options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+D:i:M:u:E:qhaPbUj", all_options, NULL)) >= 0) {
                 CustomMount m = {};
 
                 if (optarg && strlen(optarg) > SETTINGS_VALUE_MAX)
@@ -231,6 +235,13 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                         if (isempty(optarg))
                                 return usage_error("--directory", optarg, "empty path");
                         r = set_string(&s->directory, optarg);
+                        if (r)
+                                return r;
+                        break;
+                case 'i':
+                        if (isempty(optarg))
+                                return usage_error("--image", optarg, "empty path");
+                        r = set_string(&s->image, optarg);
                         if (r)
                                 return r;
                         break;
@@ -519,7 +530,7 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                 default:
                         if (optopt && optopt < 0x100 && c == '?')
                                 log_error("run: option '-%c' %s (see berth run --help)", optopt,
-                                          strchr("DMuE", optopt) ? "needs a value" : "is unknown");
+                                          strchr("DiMuE", optopt) ? "needs a value" : "is unknown");
                         else
                                 log_error("run: option '%s' is unknown or misses its value (see berth run "
                                           "--help)",
@@ -528,9 +539,14 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                 }
         }
 
-        if (!s->directory && !s->machine_name) {
-                log_error("%s: no tree given: use -D DIR or -M NAME (see berth %s --help)",
+        if (!s->directory && !s->image && !s->machine_name) {
+                log_error("%s: no tree given: use -D DIR, -i IMAGE or -M NAME (see berth %s --help)",
                           s->boot ? "boot" : "run", s->boot ? "boot" : "run");
+                return EXIT_BERTH_USAGE;
+        }
+        if (s->directory && s->image) {
+                log_error("%s: -D/--directory= and -i/--image= exclude each other (give one)",
+                          s->boot ? "boot" : "run");
                 return EXIT_BERTH_USAGE;
         }
         if (optind < argc) {
@@ -567,15 +583,18 @@ static int load_settings_file(int argc, char *argv[], bool boot, Settings **s) {
         if ((*s)->machine_name)
                 name = strdup((*s)->machine_name);
         else {
-                _cleanup_free_ char *dir = strdup((*s)->directory);
+                _cleanup_free_ char *dir = strdup((*s)->directory ?: (*s)->image);
                 if (dir)
                         name = strdup(path_basename(path_simplify(dir)));
+                /* NAME.raw is machine NAME, as the monitor names it. */
+                if (name && (*s)->image && strlen(name) > 4 && streq(name + strlen(name) - 4, ".raw"))
+                        name[strlen(name) - 4] = '\0';
         }
         if (!name)
                 return log_oom(), EXIT_BERTH_INTERNAL;
         if (!machine_name_is_valid(name))
                 return 0; /* the monitor reports the bad name */
-        r = settings_file_find(name, (*s)->directory, &path, &trusted);
+        r = settings_file_find(name, (*s)->directory ?: (*s)->image, &path, &trusted);
         if (r == -ENOENT)
                 return 0;
         if (r < 0) {
@@ -607,6 +626,8 @@ static int load_settings_file(int argc, char *argv[], bool boot, Settings **s) {
 }
 
 static int run_or_boot(int argc, char *argv[], bool boot) {
+        /* The loop device outlives the settings (and the image's devices in them): freed last. */
+        _cleanup_(loop_device_freep) LoopDevice *loop = NULL;
         _cleanup_(settings_freep) Settings *s = NULL;
         int r, status = 0;
 
@@ -633,6 +654,11 @@ static int run_or_boot(int argc, char *argv[], bool boot) {
                 log_error("%s: berth needs root to create a machine (run it as root)",
                           s->boot ? "boot" : "run");
                 return EXIT_BERTH_PERMISSION;
+        }
+        if (s->image) {
+                r = run_image_prepare(s, &loop);
+                if (r != 0)
+                        return r;
         }
         r = machine_run(s, &status);
         if (r < 0)

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fd-util.h"
 #include "log.h"
 #include "parse-util.h"
 #include "path-util.h"
@@ -198,6 +199,12 @@ Settings *settings_free(Settings *s) {
                 return NULL;
         free(s->machine_name);
         free(s->directory);
+        free(s->image);
+        for (size_t i = 0; i < s->n_image_mounts; i++) {
+                safe_close(s->image_mounts[i].fd);
+                free(s->image_mounts[i].where);
+                free(s->image_mounts[i].fstype);
+        }
         free(s->hostname);
         free(s->uuid);
         free(s->user);
@@ -227,6 +234,26 @@ int settings_add_mount(Settings *s, CustomMount *m) {
         s->mounts = n;
         s->mounts[s->n_mounts++] = *m;
         *m = (CustomMount){};
+        return 0;
+}
+
+int settings_add_image_mount(Settings *s, int fd, const char *where, const char *fstype, bool read_only) {
+        ImageMount m = { .fd = fd, .read_only = read_only };
+
+        if (fd < 0 || !path_is_normalized_absolute(where) || isempty(fstype))
+                return -EINVAL;
+        if ((s->n_image_mounts == 0) != streq(where, "/"))
+                return -EINVAL; /* the root first, and only once */
+        if (s->n_image_mounts >= IMAGE_MOUNTS_MAX)
+                return -E2BIG;
+        m.where = strdup(where);
+        m.fstype = strdup(fstype);
+        if (!m.where || !m.fstype) {
+                free(m.where);
+                free(m.fstype);
+                return -ENOMEM;
+        }
+        s->image_mounts[s->n_image_mounts++] = m;
         return 0;
 }
 

@@ -108,9 +108,24 @@ typedef struct CustomMount {
         char *upper;         /* overlay: upper dir; "" = a throwaway one on a tmpfs */
 } CustomMount;
 
+/* -i: one file system of a disk image. The CLI attaches and dissects the image before the monitor starts
+ * and hands over the devices; the outer child mounts them (root first), so nothing of the image is ever
+ * mounted in the host's mount namespace. */
+typedef struct ImageMount {
+        int fd;       /* the block device: a loop device or one of its partitions, O_CLOEXEC; owned */
+        char *where;  /* the mount point in the tree: "/" for the root */
+        char *fstype; /* as blkid named it */
+        bool read_only;
+} ImageMount;
+
+#define IMAGE_MOUNTS_MAX 8U
+
 typedef struct Settings {
         char *machine_name;
         char *directory;
+        char *image; /* -i: the disk image file, an absolute path; directory is NULL then */
+        ImageMount image_mounts[IMAGE_MOUNTS_MAX]; /* in mount order; filled from image before the start */
+        size_t n_image_mounts;
         char *hostname;
         char *uuid; /* 36-character textual form */
         char *user;
@@ -177,6 +192,8 @@ int custom_mount_parse_tmpfs(const char *s, CustomMount *ret);
 /* "LOWER[:LOWER…]:UPPER:DST", or "LOWER[:LOWER…]:DST" when read_only. */
 int custom_mount_parse_overlay(const char *s, bool read_only, CustomMount *ret);
 int settings_add_mount(Settings *s, CustomMount *m); /* takes m's contents */
+/* Takes fd on success. The root ("/") must come first, parents before what is mounted beneath them. */
+int settings_add_image_mount(Settings *s, int fd, const char *where, const char *fstype, bool read_only);
 
 /* "pick", "yes", "no", "identity", "UID[:COUNT]". */
 int private_users_parse(const char *s, PrivateUsersMode *ret_mode, uid_t *ret_shift, uint32_t *ret_range);

@@ -16,7 +16,8 @@
 
 typedef struct Machine {
         const Settings *settings;
-        char *root;
+        char *root;  /* the tree's absolute path, or the image file's (-i) */
+        int tree_fd; /* -i: a detached, read-only mount of the image's root, until the payload starts */
         char *name;
         char uuid[37];
         int lock_fd;

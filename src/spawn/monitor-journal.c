@@ -59,6 +59,15 @@ static int link_guest(Machine *m, bool try, const char *host_dir, const char *de
                                        "(--link-journal=host uses it): remove it first",
                                        host_dir);
         }
+        if (m->tree_fd >= 0) {
+                /* The image's tree is mounted in the machine's namespace only: no host path leads in. */
+                if (try)
+                        return 0;
+                return log_error_errno(EOPNOTSUPP,
+                                       "--link-journal=guest: a host symlink cannot point into image '%s' "
+                                       "(use host or try-guest)",
+                                       m->root);
+        }
         root = open(m->root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
         if (root < 0)
                 return log_error_errno(errno, "cannot open tree '%s': %m", m->root);

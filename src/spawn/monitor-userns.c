@@ -11,6 +11,7 @@
 #include "fd-util.h"
 #include "log.h"
 #include "monitor-internal.h"
+#include "mount-image.h"
 #include "process-util.h"
 #include "shift-uid.h"
 #include "sync.h"
@@ -179,6 +180,46 @@ int monitor_netns_take(Machine *m) {
         return fd;
 }
 
+/* An image's file systems are never chowned (that would rewrite the image): idmapped where they can
+ * be, used as they are where the image says it is shifted already or the user says off. */
+static int prepare_image_ownership(Machine *m) {
+        const Settings *s = m->settings;
+        struct stat st;
+        int r;
+
+        if (fstat(m->tree_fd, &st) < 0)
+                return log_error_errno(errno, "cannot stat the root of image '%s': %m", m->root);
+        if (st.st_uid == m->uid_base || s->ownership == OWNERSHIP_OFF)
+                return 0; /* shifted on disk for this range already, or on purpose */
+        if (s->ownership == OWNERSHIP_CHOWN)
+                return log_error_errno(EOPNOTSUPP,
+                                       "image '%s': --private-users-ownership=chown would rewrite the "
+                                       "image: use map (the default) or off",
+                                       m->root);
+        if (st.st_uid != 0)
+                return log_error_errno(EINVAL,
+                                       "image '%s' has a root directory of UID %u, neither root nor this "
+                                       "machine's UID base %u: use --private-users-ownership=off, or "
+                                       "--private-users=%u",
+                                       m->root, (unsigned) st.st_uid, (unsigned) m->uid_base,
+                                       (unsigned) st.st_uid);
+        for (size_t i = 0; i < s->n_image_mounts; i++) {
+                r = image_idmap_supported(&s->image_mounts[i], m->userns_fd);
+                if (r < 0)
+                        return log_error_errno(r, "cannot check whether image '%s' can be idmapped: %m",
+                                               m->root);
+                if (r == 0)
+                        return log_error_errno(EOPNOTSUPP,
+                                               "the %s file system of image '%s' (%s) cannot be idmapped on "
+                                               "this kernel: use --private-users=no, or "
+                                               "--private-users-ownership=off",
+                                               s->image_mounts[i].fstype, m->root, s->image_mounts[i].where);
+        }
+        m->ownership = OWNERSHIP_MAP;
+        log_debug("Image '%s' is mapped to UIDs %u+ with idmapped mounts.", m->root, (unsigned) m->uid_base);
+        return 0;
+}
+
 int monitor_prepare_ownership(Machine *m) {
         const Settings *s = m->settings;
         UserNsOwnership want = s->ownership;
@@ -190,6 +231,8 @@ int monitor_prepare_ownership(Machine *m) {
         m->ownership = OWNERSHIP_OFF;
         if (m->userns_fd < 0 || m->uid_base == 0)
                 return 0; /* no user namespace, or IDs that are the host's own: nothing to shift */
+        if (m->tree_fd >= 0)
+                return prepare_image_ownership(m);
         fd = open(m->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0 || fstat(fd, &st) < 0)
                 return log_error_errno(errno, "cannot open tree '%s': %m", m->root);

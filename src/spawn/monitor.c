@@ -32,6 +32,7 @@
 #include "notify.h"
 #include "monitor-internal.h"
 #include "monitor.h"
+#include "mount-image.h"
 #include "path-util.h"
 #include "payload.h"
 #include "seccomp-args.h"
@@ -90,6 +91,7 @@ static void machine_done(Machine *m) {
         monitor_ns_maker_stop(m);
         safe_close(m->userns_fd);
         safe_close(m->notify_fd);
+        safe_close(m->tree_fd);
         init_info_done(&m->init);
         strv_free(m->payload.argv);
         strv_free(m->payload.extra_env);
@@ -101,13 +103,80 @@ static void machine_done(Machine *m) {
         free(m->name);
 }
 
+/* The OS checks and init detection of a tree at fd; what names it in messages ("tree '/x'"). */
+static int inspect_tree(Machine *m, int fd, const char *what) {
+        const Settings *s = m->settings;
+
+        if (!s->no_os_check) {
+                static const char *const marks[] = { "/usr", "/etc/os-release", "/usr/lib/os-release" };
+                bool found = false;
+
+                for (size_t i = 0; i < ELEMENTSOF(marks) && !found; i++) {
+                        int t = open_in_root(fd, marks[i], O_PATH, 0);
+                        found = t >= 0;
+                        safe_close(t);
+                }
+                if (!found)
+                        return log_error_errno(ENOMEDIUM,
+                                               "%s does not look like an OS tree (no /usr, no os-release): "
+                                               "pass --no-os-check to use it anyway",
+                                               what);
+        }
+        if (s->boot) {
+                int r = init_detect(fd, s->init, &m->init);
+                if (r == -ENOENT && s->init)
+                        return log_error_errno(r, "init '%s' not found in %s", s->init, what);
+                if (r == -ENOENT)
+                        return log_error_errno(r,
+                                               "%s has no init (looked for /usr/lib/systemd/systemd, "
+                                               "/lib/systemd/systemd, /sbin/init, /init): pass --init=PATH, "
+                                               "or use berth run for a command",
+                                               what);
+                if (r == -EACCES)
+                        return log_error_errno(r, "init '%s' in %s is not an executable file",
+                                               s->init ?: "/sbin/init", what);
+                if (r < 0)
+                        return log_error_errno(r, "cannot look for init in %s: %m", what);
+                log_debug("Booting %s (%s).", m->init.path, init_kind_to_string(m->init.kind));
+        }
+        m->os = tree_pretty_name(fd);
+        return 0;
+}
+
+/* -i: the CLI attached the image and chose its file systems; the root is looked into through a
+ * detached mount of our own (in no mount namespace), kept until the payload starts. */
+static int resolve_image(Machine *m) {
+        const Settings *s = m->settings;
+        _cleanup_free_ char *what = NULL;
+        int fd, r;
+
+        fd = image_mount_detached(&s->image_mounts[0], true, -EBADF);
+        if (fd < 0)
+                return log_error_errno(fd, "cannot mount the root file system (%s) of image '%s': %m",
+                                       s->image_mounts[0].fstype, s->image);
+        m->tree_fd = fd;
+        what = strjoin3("image '", s->image, "'");
+        if (!what)
+                return log_oom();
+        r = inspect_tree(m, m->tree_fd, what);
+        if (r < 0)
+                return r;
+        m->root = strdup(s->image);
+        if (!m->root)
+                return log_oom();
+        return 0;
+}
+
 static int resolve_tree(Machine *m) {
         const Settings *s = m->settings;
-        _cleanup_free_ char *dir = NULL;
+        _cleanup_free_ char *dir = NULL, *what = NULL;
         _cleanup_close_ int fd = -EBADF;
         struct stat st;
         char real[PATH_MAX];
+        int r;
 
+        if (s->n_image_mounts > 0)
+                return resolve_image(m);
         if (s->directory)
                 dir = strdup(s->directory);
         else
@@ -133,41 +202,12 @@ static int resolve_tree(Machine *m) {
                         EINVAL, "tree '%s' is the host's root directory: give a machine a tree of its own",
                         dir);
 
-        if (!s->no_os_check) {
-                static const char *const marks[] = { "/usr", "/etc/os-release", "/usr/lib/os-release" };
-                bool found = false;
-
-                for (size_t i = 0; i < ELEMENTSOF(marks) && !found; i++) {
-                        int t = open_in_root(fd, marks[i], O_PATH, 0);
-                        found = t >= 0;
-                        safe_close(t);
-                }
-                if (!found)
-                        return log_error_errno(
-                                ENOMEDIUM,
-                                "tree '%s' does not look like an OS tree (no /usr, no os-release): "
-                                "pass --no-os-check to use it anyway",
-                                dir);
-        }
-        if (s->boot) {
-                int r = init_detect(fd, s->init, &m->init);
-                if (r == -ENOENT && s->init)
-                        return log_error_errno(r, "init '%s' not found in tree '%s'", s->init, dir);
-                if (r == -ENOENT)
-                        return log_error_errno(
-                                r,
-                                "tree '%s' has no init (looked for /usr/lib/systemd/systemd, "
-                                "/lib/systemd/systemd, /sbin/init, /init): pass --init=PATH, or "
-                                "use berth run for a command",
-                                dir);
-                if (r == -EACCES)
-                        return log_error_errno(r, "init '%s' in tree '%s' is not an executable file",
-                                               s->init ?: "/sbin/init", dir);
-                if (r < 0)
-                        return log_error_errno(r, "cannot look for init in tree '%s': %m", dir);
-                log_debug("Booting %s (%s).", m->init.path, init_kind_to_string(m->init.kind));
-        }
-        m->os = tree_pretty_name(fd);
+        what = strjoin3("tree '", dir, "'");
+        if (!what)
+                return log_oom();
+        r = inspect_tree(m, fd, what);
+        if (r < 0)
+                return r;
         m->root = strdup(real);
         if (!m->root)
                 return log_oom();
@@ -177,12 +217,25 @@ static int resolve_tree(Machine *m) {
 static int pick_name(Machine *m) {
         const Settings *s = m->settings;
         const char *name = s->machine_name ?: path_basename(m->root);
+        _cleanup_free_ char *stem = NULL;
+
+        /* An image's machine is named after its file without ".raw", as with systemd-nspawn. */
+        if (!s->machine_name && s->n_image_mounts > 0 && strlen(name) > 4 &&
+            streq(name + strlen(name) - 4, ".raw")) {
+                stem = strndup(name, strlen(name) - 4);
+                if (!stem)
+                        return log_oom();
+                name = stem;
+        }
 
         if (!machine_name_is_valid(name))
                 return log_error_errno(EINVAL,
                                        "machine name '%s'%s is not valid (1-64 of A-Z a-z 0-9 . _ -, not "
                                        "starting with . or -): use --machine=NAME",
-                                       name, s->machine_name ? "" : " (from the tree's directory name)");
+                                       name,
+                                       s->machine_name         ? ""
+                                       : s->n_image_mounts > 0 ? " (from the image's file name)"
+                                                               : " (from the tree's directory name)");
         m->name = strdup(name);
         return m->name ? 0 : log_oom();
 }
@@ -229,12 +282,13 @@ static int take_name(Machine *m) {
 }
 
 /* The tree's /etc/machine-id, when it holds one: 32 lower-case hex digits. */
-static int tree_machine_id(const char *root, char ret[static 33]) {
+static int tree_machine_id(const Machine *m, char ret[static 33]) {
         _cleanup_close_ int root_fd = -EBADF, fd = -EBADF;
         char buf[64];
         ssize_t n;
 
-        root_fd = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        root_fd = m->tree_fd >= 0 ? fcntl(m->tree_fd, F_DUPFD_CLOEXEC, 3)
+                                  : open(m->root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
         if (root_fd < 0)
                 return -errno;
         fd = open_in_root(root_fd, "/etc/machine-id", O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
@@ -267,7 +321,7 @@ static void make_uuid(Machine *m) {
         }
         /* A tree that has a machine ID of its own keeps it (the guest's journal, machinectl's Id and
          * --link-journal agree on it), as with systemd-nspawn. */
-        if (tree_machine_id(m->root, id) == 0) {
+        if (tree_machine_id(m, id) == 0) {
                 snprintf(m->uuid, sizeof(m->uuid), "%.8s-%.4s-%.4s-%.4s-%.12s", id, id + 8, id + 12, id + 16,
                          id + 20);
                 return;
@@ -678,6 +732,7 @@ int machine_run(const Settings *s, int *ret_status) {
                 .ns_maker_fd = -EBADF,
                 .userns_fd = -EBADF,
                 .notify_fd = -EBADF,
+                .tree_fd = -EBADF,
                 .exit_status = -1,
         };
         struct timespec now;
@@ -750,6 +805,8 @@ int machine_run(const Settings *s, int *ret_status) {
         r = prepare_payload(&m);
         if (r < 0)
                 return r;
+        /* What the monitor needed to see of an image's root is seen: the payload mounts its own. */
+        m.tree_fd = safe_close(m.tree_fd);
 
         /* sd-event wants the signals it handles blocked; the children unblock them first thing. */
         sigemptyset(&mask);

@@ -18,6 +18,7 @@
 
 #include "caps.h"
 #include "fd-util.h"
+#include "mount-image.h"
 #include "mount-setup.h"
 #include "exec-util.h"
 #include "payload.h"
@@ -412,9 +413,10 @@ static void receive_from_monitor(const Payload *p, int *ret_cgroup_fd, int *ret_
 
 _Noreturn void payload_outer_child(const Payload *p) {
         const Settings *s = p->settings;
-        int keep[] = { p->sync_fd, p->monitor_pidfd, p->userns_fd };
+        int keep[3 + IMAGE_MOUNTS_MAX] = { p->sync_fd, p->monitor_pidfd, p->userns_fd };
         int sync_fd = p->sync_fd, root_fd = -EBADF, master = -EBADF, notify = -EBADF, incoming = -EBADF,
             cgroup_fd, netns_fd, r;
+        size_t n_keep = 3;
         int pid_pipe[2], go_pipe[2];
         uint64_t flags;
         pid_t inner, mounter_pid;
@@ -423,7 +425,8 @@ _Noreturn void payload_outer_child(const Payload *p) {
         /* The outer child's steps:
          *   1. drop inherited fds and the monitor's signal mask; with a user namespace, create files as
          *      the guest's root
-         *   2. private mount propagation, the root bound onto itself (idmapped where asked)
+         *   2. private mount propagation, the root bound onto itself (idmapped where asked), or an image's
+         *      file systems mounted from their devices
          *   3. /dev (and the console), /run, /tmp, the user's mounts, read-only root where asked
          *   4. a time namespace where asked
          *   5. the mounter (see above), still in the host's user namespace
@@ -432,7 +435,10 @@ _Noreturn void payload_outer_child(const Payload *p) {
          * Every mount made here is owned by the host's user namespace. */
         reset_signals();
         umask(0000); /* device nodes and directories get exactly the modes asked for */
-        if (close_all_fds_except(keep, p->userns_fd >= 0 ? 3 : 2) < 0)
+        /* The image's devices (-i) stay: their /proc/self/fd links are the mount sources. */
+        for (size_t i = 0; i < s->n_image_mounts; i++)
+                keep[n_keep++] = s->image_mounts[i].fd;
+        if (close_all_fds_except(keep, n_keep) < 0)
                 fail(sync_fd, errno, "cannot close inherited file descriptors: %m");
         if (chdir("/") < 0)
                 fail(sync_fd, errno, "cannot change to the root directory: %m");
@@ -445,7 +451,9 @@ _Noreturn void payload_outer_child(const Payload *p) {
 
         if ((p->propagate_dir && mount_open_incoming(p->propagate_dir, sync_fd, &incoming) < 0) ||
             mount_make_private(sync_fd) < 0 ||
-            mount_bind_root(p->root, p->idmap ? p->userns_fd : -EBADF, sync_fd, &root_fd) < 0 ||
+            (s->n_image_mounts > 0
+                     ? mount_image_tree(s, p->idmap ? p->userns_fd : -EBADF, sync_fd, &root_fd)
+                     : mount_bind_root(p->root, p->idmap ? p->userns_fd : -EBADF, sync_fd, &root_fd)) < 0 ||
             mount_setup_dev(root_fd, p->console != CONSOLE_PIPE, sync_fd, &master) < 0 ||
             mount_setup_run(root_fd, p->uuid, s->boot, sync_fd, &notify) < 0 ||
             (incoming >= 0 && mount_setup_incoming(root_fd, incoming, sync_fd) < 0) ||
