@@ -98,6 +98,11 @@ int tar_member_name_check(const char *name, const char **ret_reason) {
         return 0;
 }
 
+/* ".", "./", ".//.": a member that names the target directory itself. */
+static bool is_root_member(const char *name) {
+        return name[strspn(name, "./")] == '\0' && !strstr(name, "..");
+}
+
 static int dir_is_empty(int dir_fd) {
         struct dirent *de;
         DIR *d;
@@ -132,6 +137,8 @@ static int dir_is_empty(int dir_fd) {
 
 typedef struct ImportChild {
         int sock;
+        bool have_root_times;
+        struct timespec root_times[2]; /* atime, mtime of the member naming the target itself ("./") */
         uint64_t max_entry_size;
         uint64_t max_entries;
         struct archive *reader;
@@ -255,6 +262,26 @@ static int check_entry(ImportChild *c, struct archive_entry *e, const char *name
         return 0;
 }
 
+/* Owners are numeric, and so must ACL entries be: an entry that has only a name (GNU tar writes names
+ * where the machine that made the archive had them) cannot be restored without looking the name up, in
+ * a passwd that is not the tree's. libarchive would drop a directory's ACL silently. */
+static int check_acl(ImportChild *c, struct archive_entry *e, const char *name) {
+        int type, permset, tag, id;
+        const char *qualifier;
+
+        if (archive_entry_acl_reset(e, ARCHIVE_ENTRY_ACL_TYPE_POSIX1E) <= 0)
+                return 0;
+        while (archive_entry_acl_next(e, ARCHIVE_ENTRY_ACL_TYPE_POSIX1E, &type, &permset, &tag, &id,
+                                      &qualifier) == ARCHIVE_OK)
+                if ((tag == ARCHIVE_ENTRY_ACL_USER || tag == ARCHIVE_ENTRY_ACL_GROUP) && id < 0)
+                        return child_fail(c, EINVAL, name,
+                                          "an ACL entry names the %s '%s' without its number "
+                                          "(only numeric ACLs can be restored)",
+                                          tag == ARCHIVE_ENTRY_ACL_USER ? "user" : "group",
+                                          qualifier ?: "?");
+        return 0;
+}
+
 static int copy_data(ImportChild *c, struct archive *writer, const char *name) {
         for (;;) {
                 const void *buf;
@@ -347,11 +374,26 @@ static int import_child(ImportChild *c, int archive_fd, int target_fd) {
                 r = check_dir_over_symlink(c, entry, name);
                 if (r < 0)
                         return r;
+                r = check_acl(c, entry, name);
+                if (r < 0)
+                        return r;
 
                 if (!archive_entry_hardlink(entry) && archive_entry_filetype(entry) == AE_IFSOCK) {
                         /* Like GNU tar: a socket is only meaningful to the process that bound it. */
                         c->entries++;
                         continue;
+                }
+
+                if (is_root_member(name) && archive_entry_filetype(entry) == AE_IFDIR &&
+                    archive_entry_mtime_is_set(entry)) {
+                        c->root_times[1] = (struct timespec){ .tv_sec = archive_entry_mtime(entry),
+                                                              .tv_nsec = archive_entry_mtime_nsec(entry) };
+                        c->root_times[0] = c->root_times[1];
+                        if (archive_entry_atime_is_set(entry))
+                                c->root_times[0] =
+                                        (struct timespec){ .tv_sec = archive_entry_atime(entry),
+                                                           .tv_nsec = archive_entry_atime_nsec(entry) };
+                        c->have_root_times = true;
                 }
 
                 /* Warnings count as failures here: a member whose owner, mode, xattrs or ACLs could
@@ -369,6 +411,10 @@ static int import_child(ImportChild *c, int archive_fd, int target_fd) {
 
         if (archive_write_close(writer) != ARCHIVE_OK)
                 return child_fail_archive(c, writer, EIO, NULL, "cannot finish the directories");
+        /* libarchive restores the mode and owner of "./" but not its times; and only now, with every
+         * member written, does the target's mtime stay put. */
+        if (c->have_root_times && utimensat(AT_FDCWD, ".", c->root_times, AT_SYMLINK_NOFOLLOW) < 0)
+                return child_fail(c, errno, ".", "cannot set the times of the top directory: %m");
         child_send(c, FRAME_DONE, 0, NULL, NULL);
         return 0;
 }

@@ -26,8 +26,9 @@ typedef struct TarImportOptions {
  *
  * Refuses, naming the member: absolute names, ".." components, names or link targets longer than
  * TAR_PATH_MAX or with a component longer than NAME_MAX, writing through a symlink, hard links that
- * leave the tree, members over the size limit, more members than the limit, truncated or malformed
- * archives, and any failure to restore a member's data or metadata.
+ * leave the tree, ACL entries naming a user or group without its number, members over the size limit, more
+ * members than the limit, truncated or malformed archives, and any failure to restore a member's data or
+ * metadata.
  *
  * On failure the target holds what was extracted so far: the caller removes it. ret_error, when not
  * NULL, is filled on failure (not on success; free it with tar_error_done()). */
