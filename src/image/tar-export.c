@@ -375,9 +375,8 @@ static int add_filter(struct archive *a, TarCompression c) {
         }
 }
 
-/* Steps: set up the writer (pax, the compression, hdrcharset=BINARY so names are stored as the bytes
- * they are, whatever the locale), the disk reader (no name lookups, symlinks not followed) and the
- * hard link resolver; the root as "./"; the walk below it; close the writer. */
+/* Steps: set up the writer (pax, the compression), the disk reader (no name lookups, symlinks not followed)
+ * and the hard link resolver; the root as "./"; the walk below it; close the writer. */
 static int export_tree(int root_dir_fd, int out_fd, TarCompression compression, const TarExportOptions *opts,
                        TarError *ret_error) {
         _cleanup_(archive_write_freep) struct archive *writer = NULL;
@@ -415,8 +414,11 @@ static int export_tree(int root_dir_fd, int out_fd, TarCompression compression, 
         if (!buf || !zeros || !path || !writer || !disk || !resolver)
                 return -ENOMEM;
 
+        /* xattrs as SCHILY.xattr.* records only: GNU tar reads those (with --xattrs) and warns about
+         * libarchive's own LIBARCHIVE.xattr.* ones, which libarchive would add by default. */
         if (archive_write_set_format_pax(writer) != ARCHIVE_OK ||
-            add_filter(writer, compression) != ARCHIVE_OK)
+            add_filter(writer, compression) != ARCHIVE_OK ||
+            archive_write_set_format_option(writer, "pax", "xattrheader", "SCHILY") != ARCHIVE_OK)
                 return tar_error_set(ret_error, EOPNOTSUPP, NULL, archive_error_string(writer));
         if (archive_write_open_fd(writer, out_fd) != ARCHIVE_OK)
                 return tar_error_set(ret_error, archive_errno(writer) > 0 ? archive_errno(writer) : EIO,
