@@ -434,6 +434,47 @@ int machine_lock(const char *state_dir, const char *name, int *ret_fd) {
         return -EBUSY;
 }
 
+int image_lock(const char *state_dir, const char *path, bool exclusive, const char *holder, int *ret_fd,
+               char **ret_holder) {
+        _cleanup_free_ char *dir = NULL, *lock = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char name[64];
+        struct stat st;
+        int r;
+
+        if (stat(path, &st) < 0)
+                return negative_errno();
+        r = state_subdir(state_dir, "locks", &dir);
+        if (r < 0)
+                return r;
+        snprintf(name, sizeof(name), "/image-%llu-%llu", (unsigned long long) st.st_dev,
+                 (unsigned long long) st.st_ino);
+        lock = strjoin3(dir, name, NULL);
+        if (!lock)
+                return -ENOMEM;
+        fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return negative_errno();
+        if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) < 0) {
+                if (errno != EWOULDBLOCK)
+                        return negative_errno();
+                if (ret_holder) {
+                        char buf[MACHINE_NAME_MAX + 1];
+                        ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+                        buf[n > 0 ? n : 0] = '\0';
+                        *ret_holder = machine_name_is_valid(buf) ? strdup(buf) : NULL;
+                }
+                return -EBUSY;
+        }
+        /* Only an exclusive holder is alone: it says who it is. */
+        if (exclusive && holder && machine_lock_note(fd, holder) < 0)
+                return negative_errno();
+        if (!exclusive && ftruncate(fd, 0) < 0 && errno != EBADF)
+                return negative_errno();
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
 int machine_lock_note(int fd, const char *note) {
         size_t n = strlen(note);
 

@@ -61,6 +61,14 @@ void machine_unlock(const char *state_dir, const char *name, int fd);
 
 /* Names with a state file, sorted. */
 int machine_state_list(const char *state_dir, char ***ret);
+/* An image's lock, by its inode (STATE_DIR/locks/image-DEV-INO; never removed, so two users always meet on
+ * the same file): exclusive for a writable boot and for changing the image (remove, rename, ...), shared
+ * for read-only and ephemeral boots and for copying it. The kernel drops it with its last holder. -EBUSY
+ * when it is held the other way; *ret_holder (may be NULL) then says by whom, when the holder is
+ * exclusive. */
+int image_lock(const char *state_dir, const char *path, bool exclusive, const char *holder, int *ret_fd,
+               char **ret_holder);
+
 /* Names with a lock file, sorted (a monitor killed before it wrote its state leaves only that). */
 int machine_lock_list(const char *state_dir, char ***ret);
 
