@@ -1,10 +1,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attach.h"
 #include "exit-codes.h"
+#include "images.h"
 #include "list.h"
 #include "log.h"
 #include "machines.h"
@@ -38,6 +40,16 @@ static const Verb verbs[] = {
         { "set-limit", "Machines", "Change a running machine's resource limits", verb_set_limit },
         { "enable", "Machines", "Start a machine when the host boots (systemd)", verb_enable },
         { "disable", "Machines", "No longer start a machine when the host boots", verb_disable },
+        { "images", "Images", "List the images in the store", verb_images },
+        { "image-status", "Images", "Show an image's type, size, times and user", verb_image_status },
+        { "create", "Images", "Make a new image from busybox or Debian (debootstrap)", verb_create },
+        { "clone", "Images", "Copy an image (a snapshot on btrfs)", verb_clone },
+        { "rename", "Images", "Rename an image", verb_rename },
+        { "read-only", "Images", "Mark an image read-only or writable", verb_read_only },
+        { "remove", "Images", "Remove images", verb_remove },
+        { "import-tar", "Images", "Make an image from a tar archive", verb_import_tar },
+        { "import-fs", "Images", "Make an image from a copy of a directory", verb_import_fs },
+        { "export-tar", "Images", "Write an image as a tar archive", verb_export_tar },
 };
 
 const Verb *verb_find(const char *name) {
@@ -63,6 +75,8 @@ void verbs_help(void) {
                "  -h --help            Show this help (berth VERB --help for a verb's)\n"
                "     --version         Show the version and compiled-in features\n"
                "     --log-level=LEVEL err, warning, notice, info or debug (also BERTH_LOG_LEVEL)\n"
+               "     --image-path=DIR  The image store to use (also BERTH_IMAGE_PATH; "
+               "default " BERTH_MACHINES_DIR " and machinectl's search paths)\n"
                "  -q --quiet           No notices\n");
 }
 
@@ -78,6 +92,7 @@ int berth_main(int argc, char *argv[]) {
                 { "version", no_argument, NULL, 'V' },
                 { "log-level", required_argument, NULL, 'l' },
                 { "quiet", no_argument, NULL, 'q' },
+                { "image-path", required_argument, NULL, 'i' },
                 {},
         };
         const Verb *v;
@@ -105,6 +120,15 @@ int berth_main(int argc, char *argv[]) {
                         break;
                 case 'q':
                         log_set_max_level(LOG_WARNING);
+                        break;
+                case 'i':
+                        /* Through the environment, so the monitor of berth start sees the same store. */
+                        if (optarg[0] != '/') {
+                                log_error("--image-path='%s': the store must be an absolute path", optarg);
+                                return EXIT_BERTH_USAGE;
+                        }
+                        if (setenv("BERTH_IMAGE_PATH", optarg, 1) < 0)
+                                return log_oom(), EXIT_BERTH_INTERNAL;
                         break;
                 default:
                         log_error("option '%s' is unknown (see berth --help)", argv[optind - 1]);
