@@ -15,6 +15,8 @@
 #include "path-util.h"
 #include "run.h"
 #include "run-image.h"
+#include "image-use.h"
+#include "image-store.h"
 #include "fd-util.h"
 #include "limit-options.h"
 #include "settings-file.h"
@@ -44,6 +46,9 @@ static void run_help(void) {
                "/NAME)\n"
                "     --no-os-check           Accept a tree without /usr or os-release\n"
                "     --read-only             Mount the root read-only\n"
+               "  -x --ephemeral             Run on a throwaway copy of the image (a btrfs snapshot,\n"
+               "                             else an overlay on a tmpfs), gone when the machine ends\n"
+               "     --template=IMAGE|DIR    With -M NAME: make image NAME from this one the first time\n"
                "     --bind=SRC[:DST[:OPTS]] Bind mount a host path (OPTS: [no]rbind, [no]idmap)\n"
                "     --bind-ro=SRC[:DST[:OPTS]]  The same, read-only\n"
                "     --tmpfs=PATH[:OPTS]     Mount a tmpfs\n"
@@ -89,6 +94,7 @@ static void run_help(void) {
 enum {
         ARG_NO_OS_CHECK = 0x100,
         ARG_READ_ONLY,
+        ARG_TEMPLATE,
         ARG_BIND,
         ARG_BIND_RO,
         ARG_TMPFS,
@@ -156,6 +162,8 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                 { "machine", required_argument, NULL, 'M' },
                 { "no-os-check", no_argument, NULL, ARG_NO_OS_CHECK },
                 { "read-only", no_argument, NULL, ARG_READ_ONLY },
+                { "ephemeral", no_argument, NULL, 'x' },
+                { "template", required_argument, NULL, ARG_TEMPLATE },
                 { "bind", required_argument, NULL, ARG_BIND },
                 { "bind-ro", required_argument, NULL, ARG_BIND_RO },
                 { "tmpfs", required_argument, NULL, ARG_TMPFS },
@@ -211,7 +219,7 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
         optind = 0;
         opterr = 0;
         /* '+': the first non-option starts the command, whose own options are not ours. */
-        while ((c = getopt_long(argc, argv, "+D:i:M:u:E:qhaPbUj", all_options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+D:i:M:u:E:qhaPbUjx", all_options, NULL)) >= 0) {
                 CustomMount m = {};
 
                 if (optarg && strlen(optarg) > SETTINGS_VALUE_MAX)
@@ -259,6 +267,17 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                         break;
                 case ARG_READ_ONLY:
                         s->read_only = true;
+                        break;
+                case 'x':
+                        s->ephemeral = true;
+                        break;
+                case ARG_TEMPLATE:
+                        if (!path_is_absolute(optarg) && !machine_name_is_valid(optarg))
+                                return usage_error("--template", optarg,
+                                                   "expected an image name or an absolute directory path");
+                        r = set_string(&s->template_name, optarg);
+                        if (r)
+                                return r;
                         break;
                 case ARG_BIND:
                 case ARG_BIND_RO:
@@ -573,7 +592,7 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
  * to learn the machine's name and tree, apply the file to fresh settings, then the command line again
  * on top. */
 static int load_settings_file(int argc, char *argv[], bool boot, Settings **s) {
-        _cleanup_free_ char *path = NULL, *text = NULL, *name = NULL, *error = NULL;
+        _cleanup_free_ char *path = NULL, *text = NULL, *name = NULL, *error = NULL, *beside = NULL;
         _cleanup_strv_free_ char **ignored = NULL;
         Settings *base;
         unsigned line = 0;
@@ -594,7 +613,13 @@ static int load_settings_file(int argc, char *argv[], bool boot, Settings **s) {
                 return log_oom(), EXIT_BERTH_INTERNAL;
         if (!machine_name_is_valid(name))
                 return 0; /* the monitor reports the bad name */
-        r = settings_file_find(name, (*s)->directory ?: (*s)->image, &path, &trusted);
+        if (!(*s)->directory && !(*s)->image) {
+                /* -M NAME: its settings may be beside it in the store. */
+                beside = strjoin3(image_store_dir(), "/", name);
+                if (!beside)
+                        return log_oom(), EXIT_BERTH_INTERNAL;
+        }
+        r = settings_file_find(name, (*s)->directory ?: (*s)->image ?: beside, &path, &trusted);
         if (r == -ENOENT)
                 return 0;
         if (r < 0) {
@@ -629,6 +654,7 @@ static int run_or_boot(int argc, char *argv[], bool boot) {
         /* The loop device outlives the settings (and the image's devices in them): freed last. */
         _cleanup_(loop_device_freep) LoopDevice *loop = NULL;
         _cleanup_(settings_freep) Settings *s = NULL;
+        _cleanup_(image_use_done) ImageUse use = IMAGE_USE_NULL;
         int r, status = 0;
 
         r = run_parse_args(argc, argv, boot, NULL, &s);
@@ -655,6 +681,9 @@ static int run_or_boot(int argc, char *argv[], bool boot) {
                           s->boot ? "boot" : "run");
                 return EXIT_BERTH_PERMISSION;
         }
+        r = image_use_prepare(s, &use);
+        if (r != 0)
+                return r;
         if (s->image) {
                 r = run_image_prepare(s, &loop);
                 if (r != 0)

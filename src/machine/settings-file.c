@@ -279,6 +279,17 @@ static int apply_one(const char *section, const char *key, const char *v, unsign
                 if (m2 < 0)
                         return m2;
                 s->resolv_conf = m2;
+        } else if (IS("Exec", "Ephemeral")) {
+                r = parse_boolean(v);
+                if (r < 0)
+                        return r;
+                s->ephemeral = r;
+        } else if (IS("Files", "Template")) {
+                /* A host directory to copy from: not for a file that came with the image. */
+                PRIVILEGED();
+                if (!path_is_absolute(v) && !machine_name_is_valid(v))
+                        return -EINVAL;
+                return set_str(&s->template_name, v);
         } else if (IS("Files", "ReadOnly")) {
                 r = parse_boolean(v);
                 if (r < 0)

@@ -200,6 +200,7 @@ Settings *settings_free(Settings *s) {
         free(s->machine_name);
         free(s->directory);
         free(s->image);
+        free(s->template_name);
         for (size_t i = 0; i < s->n_image_mounts; i++) {
                 safe_close(s->image_mounts[i].fd);
                 free(s->image_mounts[i].where);

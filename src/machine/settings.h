@@ -123,7 +123,9 @@ typedef struct ImageMount {
 typedef struct Settings {
         char *machine_name;
         char *directory;
-        char *image; /* -i: the disk image file, an absolute path; directory is NULL then */
+        char *image;         /* -i: the disk image file, an absolute path; directory is NULL then */
+        char *template_name; /* --template=: the image (or directory) -M NAME is made from on first use */
+        bool ephemeral;      /* --ephemeral: run on a throwaway copy of the image */
         ImageMount image_mounts[IMAGE_MOUNTS_MAX]; /* in mount order; filled from image before the start */
         size_t n_image_mounts;
         char *hostname;
