@@ -384,6 +384,26 @@ int main(void) {
         ignored = NULL;
         settings_free(s);
 
+        /* Ephemeral= anywhere; Template= (a host directory to copy) only from a trusted file. */
+        s = settings_new();
+        CHECK_INT(settings_file_apply(s, "[Exec]\nEphemeral=yes\n[Files]\nTemplate=/var/lib/machines/base\n", true,
+                                      &ignored, &line),
+                  ==, 0);
+        CHECK_MSG(s->ephemeral && streq_ptr(s->template_name, "/var/lib/machines/base"),
+                  "trusted Ephemeral= and Template= are taken");
+        CHECK_INT(settings_file_apply(s, "[Files]\nTemplate=../x\n", true, &ignored, &line), ==, -EINVAL);
+        CHECK_INT(settings_file_apply(s, "[Exec]\nEphemeral=perhaps\n", true, &ignored, &line), ==, -EINVAL);
+        settings_free(s);
+        s = settings_new();
+        CHECK_INT(settings_file_apply(s, "[Exec]\nEphemeral=yes\n[Files]\nTemplate=base\n", false, &ignored, &line),
+                  ==, 0);
+        CHECK_MSG(s->ephemeral && !s->template_name, "untrusted: Ephemeral= taken, Template= not");
+        CHECK_MSG(strv_length(ignored) == 1 && strstr(ignored[0], "Files.Template"),
+                  "untrusted Template= is ignored and named");
+        strv_free(ignored);
+        ignored = NULL;
+        settings_free(s);
+
         /* Untrusted: a block of its own may be asked for, and nesting turned off, nothing more. */
         s = settings_new();
         CHECK_INT(settings_file_apply(s, "[Exec]\nPrivateUsers=yes\n", false, &ignored, &line), ==, 0);
