@@ -1,12 +1,11 @@
 /* What run and boot do with the image before the monitor starts and after it ends: find -M NAME in the
- * store, make it from --template= on first use, lock it, and make the throwaway copy of --ephemeral. */
+ * store, make it from --template= on first use, lock it, and make the throwaway copy of --ephemeral (a
+ * snapshot here; an overlay is --volatile=overlay, made by the payload). */
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,7 +31,6 @@ void image_use_done(ImageUse *u) {
                 u->snapshot = mfree(u->snapshot);
         }
         u->lock_fd = safe_close(u->lock_fd);
-        /* An overlay lives in this process's own mount namespace and goes with it. */
 }
 
 static const char *verb_of(const Settings *s) {
@@ -103,51 +101,6 @@ static int make_from_template(Settings *s, Image **ret) {
         if (r < 0)
                 return log_error_errno(r, "%s: cannot find the new image '%s': %m", verb, s->machine_name),
                        exit_code_from_errno(r);
-        return 0;
-}
-
-/* --ephemeral on a directory: an overlayfs over the image, its upper layer on a tmpfs, in a mount
- * namespace of this process's own (a slave of the host's). When this process ends, however it ends, the
- * namespace and with it the tmpfs and the overlay are gone: nothing to clean up. */
-static int ephemeral_overlay(Settings *s, const char *image_path) {
-        _cleanup_free_ char *base = strjoin3(BERTH_STATE_DIR, "/ephemeral", NULL), *opts = NULL,
-                            *root = NULL;
-        const char *verb = verb_of(s);
-
-        if (!base)
-                return log_oom(), EXIT_BERTH_INTERNAL;
-        (void) mkdir(BERTH_STATE_DIR, 0755);
-        if (mkdir(base, 0700) < 0 && errno != EEXIST)
-                return log_error_errno(errno, "%s: cannot create %s: %m", verb, base), EXIT_BERTH_INTERNAL;
-        if (unshare(CLONE_NEWNS) < 0)
-                return log_error_errno(errno, "%s: --ephemeral: cannot make a mount namespace: %m", verb),
-                       EXIT_BERTH_INTERNAL;
-        /* A slave: host mounts (the propagation for machinectl bind among them) still arrive. */
-        if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ||
-            mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
-                return log_error_errno(errno, "%s: --ephemeral: cannot mount a tmpfs for the copy: %m",
-                                       verb),
-                       EXIT_BERTH_INTERNAL;
-        root = strjoin3(base, "/root", NULL);
-        if (!root ||
-            asprintf(&opts, "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", image_path, base, base) < 0)
-                return log_oom(), EXIT_BERTH_INTERNAL;
-        if (strpbrk(image_path, ",:\\")) {
-                log_error("%s: --ephemeral: the image's path '%s' has a character overlayfs cannot take "
-                          "(',', ':' or '\\\\')",
-                          verb, image_path);
-                return EXIT_BERTH_USAGE;
-        }
-        if (mkdir(root, 0755) < 0 || chdir(base) < 0 || mkdir("upper", 0755) < 0 ||
-            mkdir("work", 0700) < 0 || chdir("/") < 0)
-                return log_error_errno(errno, "%s: --ephemeral: cannot prepare the overlay: %m", verb),
-                       EXIT_BERTH_INTERNAL;
-        if (mount("overlay", root, "overlay", 0, opts) < 0)
-                return log_error_errno(errno, "%s: --ephemeral: cannot mount an overlay over '%s': %m", verb,
-                                       image_path),
-                       EXIT_BERTH_UNSUPPORTED;
-        free(s->directory);
-        s->directory = TAKE_PTR(root);
         return 0;
 }
 
@@ -223,7 +176,7 @@ int image_use_prepare(Settings *s, ImageUse *u) {
         }
 
         path = s->directory ?: s->image;
-        exclusive = !s->read_only && !s->ephemeral;
+        exclusive = !s->read_only && !s->ephemeral && s->volatile_mode == VOLATILE_NO;
         r = image_lock(BERTH_STATE_DIR, path, exclusive, s->machine_name, &u->lock_fd, &holder);
         if (r == -EBUSY) {
                 if (holder)
@@ -268,5 +221,8 @@ int image_use_prepare(Settings *s, ImageUse *u) {
                                 return r;
                 }
         }
-        return ephemeral_overlay(s, path);
+        /* Otherwise an overlay with its upper layer on a tmpfs (--volatile=overlay), which the kernel takes
+         * down with the machine's mount namespace, however the machine ends. */
+        s->volatile_mode = VOLATILE_OVERLAY;
+        return 0;
 }

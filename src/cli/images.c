@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "btrfs-util.h"
+#include "cleanup.h"
 #include "copy.h"
 #include "exit-codes.h"
 #include "fd-util.h"
@@ -163,7 +164,9 @@ void images_gc(void) {
         DIR *d;
         struct dirent *de;
 
-        /* Leftovers of berth processes that were killed: temporary images whose PID is gone. */
+        /* Leftovers of berth processes that were killed: machines whose monitor is gone (their scratch
+         * dirs, cgroups, state), and temporary images whose PID is gone. */
+        (void) machines_gc(BERTH_STATE_DIR);
         if (fd < 0)
                 return;
         d = fdopendir(fcntl(fd, F_DUPFD_CLOEXEC, 3));

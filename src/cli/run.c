@@ -49,6 +49,8 @@ static void run_help(void) {
                "  -x --ephemeral             Run on a throwaway copy of the image (a btrfs snapshot,\n"
                "                             else an overlay on a tmpfs), gone when the machine ends\n"
                "     --template=IMAGE|DIR    With -M NAME: make image NAME from this one the first time\n"
+               "     --volatile[=MODE]       yes: a tmpfs root with the image's /usr; state: /var a tmpfs;\n"
+               "                             overlay: changes on a tmpfs over the image; no\n"
                "     --bind=SRC[:DST[:OPTS]] Bind mount a host path (OPTS: [no]rbind, [no]idmap)\n"
                "     --bind-ro=SRC[:DST[:OPTS]]  The same, read-only\n"
                "     --tmpfs=PATH[:OPTS]     Mount a tmpfs\n"
@@ -95,6 +97,7 @@ enum {
         ARG_NO_OS_CHECK = 0x100,
         ARG_READ_ONLY,
         ARG_TEMPLATE,
+        ARG_VOLATILE,
         ARG_BIND,
         ARG_BIND_RO,
         ARG_TMPFS,
@@ -164,6 +167,7 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                 { "read-only", no_argument, NULL, ARG_READ_ONLY },
                 { "ephemeral", no_argument, NULL, 'x' },
                 { "template", required_argument, NULL, ARG_TEMPLATE },
+                { "volatile", optional_argument, NULL, ARG_VOLATILE },
                 { "bind", required_argument, NULL, ARG_BIND },
                 { "bind-ro", required_argument, NULL, ARG_BIND_RO },
                 { "tmpfs", required_argument, NULL, ARG_TMPFS },
@@ -271,6 +275,14 @@ int run_parse_args(int argc, char *argv[], bool boot, Settings *base, Settings *
                 case 'x':
                         s->ephemeral = true;
                         break;
+                case ARG_VOLATILE: {
+                        VolatileMode vm = optarg ? volatile_mode_from_string(optarg) : VOLATILE_YES;
+                        if (vm < 0)
+                                return usage_error("--volatile", optarg,
+                                                   "expected yes, no, state or overlay");
+                        s->volatile_mode = vm;
+                        break;
+                }
                 case ARG_TEMPLATE:
                         if (!path_is_absolute(optarg) && !machine_name_is_valid(optarg))
                                 return usage_error("--template", optarg,

@@ -279,6 +279,11 @@ static int apply_one(const char *section, const char *key, const char *v, unsign
                 if (m2 < 0)
                         return m2;
                 s->resolv_conf = m2;
+        } else if (IS("Exec", "Volatile")) {
+                VolatileMode vm = volatile_mode_from_string(v);
+                if (vm < 0)
+                        return vm;
+                s->volatile_mode = vm;
         } else if (IS("Exec", "Ephemeral")) {
                 r = parse_boolean(v);
                 if (r < 0)

@@ -53,6 +53,13 @@ static const char *const timezone_mode_table[_TIMEZONE_MODE_MAX] = {
         [TIMEZONE_COPY] = "copy",
 };
 
+static const char *const volatile_mode_table[_VOLATILE_MODE_MAX] = {
+        [VOLATILE_NO] = "no",
+        [VOLATILE_YES] = "yes",
+        [VOLATILE_STATE] = "state",
+        [VOLATILE_OVERLAY] = "overlay",
+};
+
 static const char *const private_users_mode_table[_PRIVATE_USERS_MODE_MAX] = {
         [PRIVATE_USERS_PICK] = "pick",
         [PRIVATE_USERS_NO] = "no",
@@ -109,6 +116,16 @@ const char *resolv_conf_mode_to_string(ResolvConfMode m) {
 ResolvConfMode resolv_conf_mode_from_string(const char *s) {
         return (ResolvConfMode) TABLE_LOOKUP(resolv_conf_mode_table, s);
 }
+const char *volatile_mode_to_string(VolatileMode m) {
+        return TABLE_NAME(volatile_mode_table, m);
+}
+VolatileMode volatile_mode_from_string(const char *s) {
+        int b = parse_boolean(s);
+        if (b >= 0)
+                return b ? VOLATILE_YES : VOLATILE_NO;
+        return (VolatileMode) TABLE_LOOKUP(volatile_mode_table, s);
+}
+
 const char *timezone_mode_to_string(TimezoneMode m) {
         return TABLE_NAME(timezone_mode_table, m);
 }

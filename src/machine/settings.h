@@ -44,6 +44,16 @@ typedef enum TimezoneMode {
         _TIMEZONE_MODE_INVALID = -EINVAL,
 } TimezoneMode;
 
+/* --volatile=: what of the image the machine may change, as systemd-nspawn defines it. */
+typedef enum VolatileMode {
+        VOLATILE_NO,      /* the image as it is */
+        VOLATILE_YES,     /* a tmpfs root with the image's /usr read-only: only /usr is the image */
+        VOLATILE_STATE,   /* the image read-only, /var a tmpfs */
+        VOLATILE_OVERLAY, /* an overlayfs: the image read-only below, changes on a tmpfs above */
+        _VOLATILE_MODE_MAX,
+        _VOLATILE_MODE_INVALID = -EINVAL,
+} VolatileMode;
+
 /* --private-users=: the machine's user namespace. */
 typedef enum PrivateUsersMode {
         PRIVATE_USERS_PICK,     /* a 64K block of its own from the registry (the default) */
@@ -126,6 +136,7 @@ typedef struct Settings {
         char *image;         /* -i: the disk image file, an absolute path; directory is NULL then */
         char *template_name; /* --template=: the image (or directory) -M NAME is made from on first use */
         bool ephemeral;      /* --ephemeral: run on a throwaway copy of the image */
+        VolatileMode volatile_mode;
         ImageMount image_mounts[IMAGE_MOUNTS_MAX]; /* in mount order; filled from image before the start */
         size_t n_image_mounts;
         char *hostname;
@@ -221,4 +232,7 @@ const char *custom_mount_type_to_string(CustomMountType t);
 const char *resolv_conf_mode_to_string(ResolvConfMode m);
 ResolvConfMode resolv_conf_mode_from_string(const char *s);
 const char *timezone_mode_to_string(TimezoneMode m);
+const char *volatile_mode_to_string(VolatileMode m);
+/* yes/no and the other boolean words too, as nspawn takes them. */
+VolatileMode volatile_mode_from_string(const char *s);
 TimezoneMode timezone_mode_from_string(const char *s);

@@ -36,6 +36,7 @@ typedef struct Machine {
         CgroupScope scope;
         char *slice_path; /* relative to the cgroup2 mount */
         OverlayDirs *overlays;
+        char *volatile_scratch; /* --volatile=overlay: made here, the upper layer's tmpfs goes over it */
         Payload payload;
         Console *console;
         sd_event *event;

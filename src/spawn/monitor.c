@@ -77,6 +77,12 @@ static void machine_done(Machine *m) {
                 }
                 free(m->overlays);
         }
+        if (m->volatile_scratch) {
+                int r = rm_rf(m->volatile_scratch);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to remove '%s', ignoring: %m", m->volatile_scratch);
+                m->volatile_scratch = mfree(m->volatile_scratch);
+        }
         if (m->state_written)
                 (void) machine_state_remove(BERTH_STATE_DIR, m->name);
         if (m->lock_fd >= 0)
@@ -339,6 +345,18 @@ static void make_uuid(Machine *m) {
 static int prepare_overlays(Machine *m) {
         const Settings *s = m->settings;
 
+        if (s->volatile_mode == VOLATILE_OVERLAY) {
+                /* In the tree's neighbourhood on disk, it is only a mount point: the data is a tmpfs. */
+                m->volatile_scratch = strdup("/var/tmp/berth-volatile-XXXXXX");
+                if (!m->volatile_scratch)
+                        return log_oom();
+                if (!mkdtemp(m->volatile_scratch)) {
+                        m->volatile_scratch = mfree(m->volatile_scratch);
+                        return log_error_errno(errno, "cannot create a directory for --volatile=overlay in "
+                                                      "/var/tmp: %m");
+                }
+                m->payload.volatile_scratch = m->volatile_scratch;
+        }
         if (s->n_mounts == 0)
                 return 0;
         m->overlays = calloc(s->n_mounts, sizeof(OverlayDirs));
@@ -420,6 +438,8 @@ int monitor_write_state(Machine *m) {
                 if (m->overlays[i].work && strv_extend(&paths, m->overlays[i].work) < 0)
                         return log_oom();
         if (m->propagate_dir && strv_extend(&paths, m->propagate_dir) < 0)
+                return log_oom();
+        if (m->volatile_scratch && strv_extend(&paths, m->volatile_scratch) < 0)
                 return log_oom();
         st.cleanup_paths = paths;
         r = machine_state_write(BERTH_STATE_DIR, &st);
@@ -791,7 +811,7 @@ int machine_run(const Settings *s, int *ret_status) {
         r = prepare_overlays(&m);
         if (r < 0)
                 return r;
-        if (m.overlays) {
+        if (m.overlays || m.volatile_scratch) {
                 /* Early, so a killed monitor's scratch dirs are found and removed. */
                 r = monitor_write_state(&m);
                 if (r < 0)

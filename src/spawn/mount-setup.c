@@ -425,11 +425,11 @@ static int idmapped_layer(int fd, const char *path, int idmap_userns_fd) {
         return again;
 }
 
-/* Mounts overlayfs with options opts (key=value,...) on dst. */
-static int mount_overlay_fd(const char *opts, bool read_only, int dst) {
-        _cleanup_close_ int fs = -EBADF, mnt = -EBADF;
+/* A detached overlayfs mount with options opts (key=value,...). */
+static int make_overlay_mount(const char *opts, bool read_only) {
+        _cleanup_close_ int fs = -EBADF;
         _cleanup_strv_free_ char **kv = NULL;
-        int r;
+        int r, mnt;
 
         fs = (int) syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
         if (fs < 0)
@@ -448,10 +448,36 @@ static int mount_overlay_fd(const char *opts, bool read_only, int dst) {
         if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return -errno;
         mnt = (int) syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, read_only ? MOUNT_ATTR_RDONLY : 0);
+        return mnt < 0 ? -errno : mnt;
+}
+
+/* Mounts overlayfs with options opts on dst. */
+static int mount_overlay_fd(const char *opts, bool read_only, int dst) {
+        _cleanup_close_ int mnt = make_overlay_mount(opts, read_only);
+
         if (mnt < 0)
-                return -errno;
+                return mnt;
         if (syscall(SYS_move_mount, mnt, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return -errno;
+        return 0;
+}
+
+/* A throwaway upper layer: a tmpfs over the scratch dir the monitor made, in our mount namespace only,
+ * holding upper/ and work/. Owned by 0 on "disk", like the layers, when they are idmapped. */
+static int temporary_upper(const char *scratch_dir, int idmap_userns_fd, int sync_fd, int *ret_upper,
+                           int *ret_work) {
+        _cleanup_close_ int scratch = -EBADF;
+
+        if (mount("tmpfs", scratch_dir, "tmpfs", MS_NOSUID | MS_NODEV,
+                  idmap_userns_fd >= 0 ? "mode=0755,uid=0,gid=0" : "mode=0755") < 0)
+                return sync_errorf(sync_fd, errno, "cannot mount a tmpfs for the overlay's upper dir: %m");
+        scratch = open(scratch_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (scratch >= 0)
+                scratch = idmapped_layer(scratch, scratch_dir, idmap_userns_fd);
+        if (scratch < 0 || mkdirat(scratch, "upper", 0755) < 0 || mkdirat(scratch, "work", 0700) < 0)
+                return sync_errorf(sync_fd, errno, "cannot prepare the overlay's scratch dirs: %m");
+        *ret_upper = openat(scratch, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        *ret_work = openat(scratch, "work", O_PATH | O_DIRECTORY | O_CLOEXEC);
         return 0;
 }
 
@@ -488,27 +514,9 @@ static int mount_custom_overlay(int root_fd, const CustomMount *m, const Overlay
 
         if (!m->read_only) {
                 if (o->temporary_upper) {
-                        _cleanup_close_ int scratch = -EBADF;
-
-                        /* A throwaway upper: a tmpfs over the scratch dir, in our mount namespace only.
-                         * Owned by 0 on "disk", like the layers, when they are idmapped. */
-                        if (mount("tmpfs", o->work, "tmpfs", MS_NOSUID | MS_NODEV,
-                                  idmap_userns_fd >= 0 ? "mode=0755,uid=0,gid=0" : "mode=0755") < 0) {
-                                r = sync_errorf(sync_fd, errno,
-                                                "cannot mount a tmpfs for the overlay's upper dir: %m");
+                        r = temporary_upper(o->work, idmap_userns_fd, sync_fd, &upper, &work);
+                        if (r < 0)
                                 goto finish;
-                        }
-                        scratch = open(o->work, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-                        if (scratch >= 0)
-                                scratch = idmapped_layer(scratch, o->work, idmap_userns_fd);
-                        if (scratch < 0 || mkdirat(scratch, "upper", 0755) < 0 ||
-                            mkdirat(scratch, "work", 0700) < 0) {
-                                r = sync_errorf(sync_fd, errno,
-                                                "cannot prepare the overlay's scratch dirs: %m");
-                                goto finish;
-                        }
-                        upper = openat(scratch, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
-                        work = openat(scratch, "work", O_PATH | O_DIRECTORY | O_CLOEXEC);
                 } else {
                         /* upperdir and workdir must be on one mount: an idmapped clone of the
                          * directory that holds both. */
@@ -680,6 +688,87 @@ int mount_prepare_api_dirs(int root_fd, int sync_fd) {
                 safe_close(fd);
         }
         return 0;
+}
+
+int mount_overlay_root(int *root_fd, const char *scratch_dir, int idmap_userns_fd, int sync_fd) {
+        _cleanup_close_ int upper = -EBADF, work = -EBADF, mnt = -EBADF;
+        char opts[3 * FD_PATH_MAX + 64], l[FD_PATH_MAX], u[FD_PATH_MAX], w[FD_PATH_MAX];
+        int r;
+
+        /* The tree (the root mount, idmapped where asked) is the lower layer as it is. */
+        r = temporary_upper(scratch_dir, idmap_userns_fd, sync_fd, &upper, &work);
+        if (r < 0)
+                return r;
+        if (upper < 0 || work < 0)
+                return sync_errorf(sync_fd, errno, "cannot open the overlay's scratch dirs: %m");
+        snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", fd_path(*root_fd, l),
+                 fd_path(upper, u), fd_path(work, w));
+        mnt = make_overlay_mount(opts, false);
+        if (mnt < 0)
+                return sync_errorf(sync_fd, mnt,
+                                   "cannot mount an overlay over the tree (--volatile=overlay): %m");
+        /* On top of the tree's mount: pivot_root takes the overlay, the tree stays below it. */
+        if (syscall(SYS_move_mount, mnt, "", *root_fd, "",
+                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return sync_errorf(sync_fd, errno, "cannot attach the overlay over the tree: %m");
+        safe_close(*root_fd);
+        *root_fd = TAKE_FD(mnt);
+        return 0;
+}
+
+int mount_volatile_yes(int *root_fd, int sync_fd) {
+        static const char *const links[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+        _cleanup_close_ int fs = -EBADF, mnt = -EBADF, usr = -EBADF, target = -EBADF;
+        struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+        char opts[64];
+
+        /* The tree's /usr, as mounted (idmapped where asked), read-only all the way down. */
+        usr = (int) syscall(SYS_open_tree, *root_fd, "usr",
+                            OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW);
+        if (usr < 0)
+                return sync_errorf(sync_fd, errno,
+                                   "--volatile=yes needs the tree's /usr, which cannot be opened: %m");
+        if (syscall(SYS_mount_setattr, usr, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof(ro)) < 0)
+                return sync_errorf(sync_fd, errno, "cannot make /usr read-only: %m");
+
+        /* A tmpfs root, the guest root's. */
+        fs = (int) syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return sync_errorf(sync_fd, errno, "cannot make a tmpfs for the root: %m");
+        snprintf(opts, sizeof(opts), "%u", owner_set ? (unsigned) owner_uid : 0U);
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
+            syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "uid", opts, 0) < 0 ||
+            syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "gid", opts, 0) < 0 ||
+            syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return sync_errorf(sync_fd, errno, "cannot make a tmpfs for the root: %m");
+        mnt = (int) syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+        if (mnt < 0)
+                return sync_errorf(sync_fd, errno, "cannot make a tmpfs for the root: %m");
+        if (mkdirat(mnt, "usr", 0755) < 0)
+                return sync_errorf(sync_fd, errno, "cannot create /usr in the tmpfs root: %m");
+        /* A merged-/usr OS finds its programs and libraries through the usual links. */
+        for (size_t i = 0; i < ELEMENTSOF(links); i++) {
+                char p[16];
+                snprintf(p, sizeof(p), "usr/%s", links[i]);
+                if (faccessat(*root_fd, p, F_OK, AT_SYMLINK_NOFOLLOW) >= 0 &&
+                    symlinkat(p, mnt, links[i]) < 0)
+                        return sync_errorf(sync_fd, errno, "cannot create /%s in the tmpfs root: %m",
+                                           links[i]);
+        }
+        target = openat(mnt, "usr", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (target < 0 || syscall(SYS_move_mount, usr, "", target, "",
+                                  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return sync_errorf(sync_fd, errno, "cannot mount /usr in the tmpfs root: %m");
+        if (syscall(SYS_move_mount, mnt, "", *root_fd, "",
+                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return sync_errorf(sync_fd, errno, "cannot attach the tmpfs root: %m");
+        safe_close(*root_fd);
+        *root_fd = TAKE_FD(mnt);
+        return 0;
+}
+
+int mount_volatile_state(int root_fd, int sync_fd) {
+        return mount_tmpfs_at(root_fd, "/var", MS_NOSUID | MS_NODEV, "mode=0755", sync_fd);
 }
 
 int mount_root_read_only(int root_fd, int sync_fd) {

@@ -32,6 +32,13 @@ int mount_setup_journal(int root_fd, const char *host_dir, const char *dest, int
 /* /etc/resolv.conf and /etc/localtime per --resolv-conf= and --timezone=. */
 int mount_setup_etc(int root_fd, const Settings *s, int sync_fd);
 int mount_root_read_only(int root_fd, int sync_fd);
+/* --volatile=: each replaces *root_fd with the new root's mount when it makes one. overlay: an overlayfs
+ * over the tree, its upper layer on a tmpfs over scratch_dir (made by the monitor); yes: a tmpfs root
+ * holding the tree's /usr read-only (and links to it for a merged-/usr OS); state: a tmpfs on /var (the
+ * caller makes the root read-only at the end). */
+int mount_overlay_root(int *root_fd, const char *scratch_dir, int idmap_userns_fd, int sync_fd);
+int mount_volatile_yes(int *root_fd, int sync_fd);
+int mount_volatile_state(int root_fd, int sync_fd);
 
 /* In the mounter: a process of the host's user namespace that joined the machine's PID, network, IPC
  * and cgroup namespaces, since procfs, sysfs, mqueue and cgroup2 take their view from the mounting

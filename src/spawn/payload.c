@@ -454,6 +454,11 @@ _Noreturn void payload_outer_child(const Payload *p) {
             (s->n_image_mounts > 0
                      ? mount_image_tree(s, p->idmap ? p->userns_fd : -EBADF, sync_fd, &root_fd)
                      : mount_bind_root(p->root, p->idmap ? p->userns_fd : -EBADF, sync_fd, &root_fd)) < 0 ||
+            (s->volatile_mode == VOLATILE_OVERLAY &&
+             mount_overlay_root(&root_fd, p->volatile_scratch, p->idmap ? p->userns_fd : -EBADF, sync_fd) <
+                     0) ||
+            (s->volatile_mode == VOLATILE_YES && mount_volatile_yes(&root_fd, sync_fd) < 0) ||
+            (s->volatile_mode == VOLATILE_STATE && mount_volatile_state(root_fd, sync_fd) < 0) ||
             mount_setup_dev(root_fd, p->console != CONSOLE_PIPE, sync_fd, &master) < 0 ||
             mount_setup_run(root_fd, p->uuid, s->boot, sync_fd, &notify) < 0 ||
             (incoming >= 0 && mount_setup_incoming(root_fd, incoming, sync_fd) < 0) ||
@@ -462,7 +467,8 @@ _Noreturn void payload_outer_child(const Payload *p) {
             (p->journal_host_dir && mount_setup_journal(root_fd, p->journal_host_dir, p->journal_dest,
                                                         p->userns_fd, p->idmap, sync_fd) < 0) ||
             mount_setup_etc(root_fd, s, sync_fd) < 0 || mount_prepare_api_dirs(root_fd, sync_fd) < 0 ||
-            (s->read_only && mount_root_read_only(root_fd, sync_fd) < 0))
+            ((s->read_only || s->volatile_mode == VOLATILE_STATE) &&
+             mount_root_read_only(root_fd, sync_fd) < 0))
                 _exit(EXIT_FAILURE);
 
         if (notify >= 0) {

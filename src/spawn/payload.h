@@ -24,12 +24,13 @@ typedef struct Payload {
         uint64_t capabilities;
         SeccompProgram seccomp;
         SeccompProgram seccomp_args;
-        OverlayDirs *overlays; /* parallel to settings->mounts */
-        int monitor_pidfd;     /* to notice a monitor that died before PDEATHSIG was armed */
-        int sync_fd;           /* the children's end */
-        const char *term;      /* TERM for the command */
-        char **argv;           /* what to exec: init and its arguments when booting; NULL: the command */
-        char **extra_env;      /* container_host_*, NOTIFY_SOCKET, ... before the user's --setenv= */
+        OverlayDirs *overlays;        /* parallel to settings->mounts */
+        const char *volatile_scratch; /* --volatile=overlay: the dir the upper layer's tmpfs goes over */
+        int monitor_pidfd;            /* to notice a monitor that died before PDEATHSIG was armed */
+        int sync_fd;                  /* the children's end */
+        const char *term;             /* TERM for the command */
+        char **argv;      /* what to exec: init and its arguments when booting; NULL: the command */
+        char **extra_env; /* container_host_*, NOTIFY_SOCKET, ... before the user's --setenv= */
         bool no_new_privileges;
         /* With a user namespace: the machine's, made by the monitor with its maps written. */
         int userns_fd;

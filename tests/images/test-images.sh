@@ -266,9 +266,20 @@ PY
         [ -z "$leader" ] || wait_until 20 sh -c "! kill -0 $leader 2>/dev/null"
         bx images
         is "$(store_leftovers "$S")" "" "$D: --ephemeral with its monitor SIGKILLed: the next berth call leaves nothing"
-        is "$(findmnt -rn -o TARGET | grep -c "$STATE_DIR/ephemeral")" 0 "$D: ... and nothing is mounted on the host"
+        is "$(ls -d /var/tmp/berth-volatile-* 2>/dev/null)" "" "$D: ... no scratch directory is left either"
         bx run -M bb -- true
         is "$RC" 0 "$D: ... and the image is free again"
+
+        # --- --volatile= -----------------------------------------------------------------------------------
+        bx run -M bb --volatile=overlay -- sh -c 'echo v >/vfile; cat /vfile'
+        is "$RC/$OUT" "0/v" "$D: --volatile=overlay: the machine writes to a tmpfs over the image"
+        ok "$([ ! -e "$S/bb/vfile" ]; echo $?)" "$D: ... the image is unchanged"
+        bx run -M bb --volatile=state -- sh -c 'echo s >/var/sfile && cat /var/sfile && ! touch /rootfile 2>/dev/null'
+        is "$RC/$OUT" "0/s" "$D: --volatile=state: /var is a tmpfs, the root read-only"
+        ok "$([ ! -e "$S/bb/var/sfile" ] && [ ! -e "$S/bb/rootfile" ]; echo $?)" "$D: ... the image is unchanged"
+        bx run -M bb --volatile=sideways -- true
+        is "$RC" 64 "$D: --volatile=sideways: usage error (64)"
+        is "$(ls -d /var/tmp/berth-volatile-* 2>/dev/null)" "" "$D: ... no scratch directory is left"
 
         # --- --template= -----------------------------------------------------------------------------------
         bx run -M tb --template=bb -- sh -c 'echo kept >/kept'
@@ -291,6 +302,23 @@ for fs in btrfs ext4; do
                 skip "$fs store" "cannot make and mount a $fs file system here"
         fi
 done
+
+# --volatile=yes: a tmpfs root with the image's /usr only (an OS with everything in /usr).
+MU=$TEST_TMP/merged-usr
+cp -a "$TREE" "$MU"
+for d in bin sbin lib lib64; do
+        if [ -d "$MU/$d" ] && [ ! -L "$MU/$d" ]; then
+                mkdir -p "$MU/usr/$d"
+                cp -a "$MU/$d/." "$MU/usr/$d/"
+                rm -rf "${MU:?}/$d"
+                ln -s "usr/$d" "$MU/$d"
+        fi
+done
+new_name
+bx run -D "$MU" -M "$NAME" --volatile=yes -- sh -c 'ls /etc 2>&1 | wc -l; touch /new && echo root-writable; touch /usr/new 2>/dev/null || echo usr-read-only'
+like "$OUT" "root-writable" "--volatile=yes: the root is a tmpfs the machine may write"
+like "$OUT" "usr-read-only" "... with the image's /usr read-only in it"
+ok "$([ ! -e "$MU/new" ]; echo $?)" "... and the image is unchanged"
 
 # The global option is the same as the environment variable.
 bx --image-path=relative images

@@ -384,6 +384,17 @@ int main(void) {
         ignored = NULL;
         settings_free(s);
 
+        /* Volatile=: the modes and nspawn's booleans, from any file (it only takes away). */
+        s = settings_new();
+        CHECK_INT(settings_file_apply(s, "[Exec]\nVolatile=state\n", false, &ignored, &line), ==, 0);
+        CHECK_INT(s->volatile_mode, ==, VOLATILE_STATE);
+        CHECK_INT(settings_file_apply(s, "[Exec]\nVolatile=true\n", false, &ignored, &line), ==, 0);
+        CHECK_INT(s->volatile_mode, ==, VOLATILE_YES);
+        CHECK_INT(settings_file_apply(s, "[Exec]\nVolatile=overlay\n", false, &ignored, &line), ==, 0);
+        CHECK_INT(s->volatile_mode, ==, VOLATILE_OVERLAY);
+        CHECK_INT(settings_file_apply(s, "[Exec]\nVolatile=sideways\n", false, &ignored, &line), ==, -EINVAL);
+        settings_free(s);
+
         /* Ephemeral= anywhere; Template= (a host directory to copy) only from a trusted file. */
         s = settings_new();
         CHECK_INT(settings_file_apply(s, "[Exec]\nEphemeral=yes\n[Files]\nTemplate=/var/lib/machines/base\n", true,
