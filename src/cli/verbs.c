@@ -82,7 +82,7 @@ void verbs_help(void) {
 
 static void version(void) {
         printf("berth %s\n+SECCOMP +CAPABILITIES +SD-EVENT +SD-BUS +CGROUP2 +TIMENS +USERNS +MACHINED "
-               "-IMAGES\n",
+               "+IMAGES +LIBARCHIVE +BLKID\n",
                PROJECT_VERSION);
 }
 

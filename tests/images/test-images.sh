@@ -213,6 +213,23 @@ PY
         bx remove bb5 bb6
         is "$RC" 0 "$D: remove of two images at once"
 
+        # --- NAME.raw in the store ------------------------------------------------------------------------
+        if mkfs.ext4 -q -d "$S/bb" "$S/rawbb.raw" 64M >/dev/null 2>&1; then
+                is "$(image_json rawbb type)" raw "$D: NAME.raw in the store is a raw image"
+                bx run -M rawbb -- cat /etc/hostname
+                is "$RC/$OUT" "0/bb" "$D: run -M NAME boots NAME.raw from the store"
+                bx clone rawbb rawbb2
+                is "$RC" 0 "$D: clone of a raw image"
+                ok "$(cmp -s "$S/rawbb.raw" "$S/rawbb2.raw"; echo $?)" "$D: ... an identical file"
+                bx run -M rawbb --ephemeral -- true
+                is "$RC" 64 "$D: --ephemeral of a raw image: usage error (64)"
+                bx remove rawbb rawbb2
+                is "$RC" 0 "$D: remove of raw images"
+                ok "$([ ! -e "$S/rawbb.raw" ] && [ ! -e "$S/rawbb2.raw" ]; echo $?)" "$D: ... the files are gone"
+        else
+                skip "$D: NAME.raw in the store" "mkfs.ext4 -d cannot make an image here"
+        fi
+
         # --- the image lock -----------------------------------------------------------------------------
         "$BERTH" run -M bb -- sleep 30 >/dev/null 2>&1 </dev/null &
         local P1=$!
