@@ -126,7 +126,7 @@ int verb_create(int argc, char *argv[]) {
                 log_error("create: --mirror= is for --from=debian");
                 return EXIT_BERTH_USAGE;
         }
-        images_gc();
+        images_gc(true);
         r = images_check_free("create", name);
         if (r != 0)
                 return r;

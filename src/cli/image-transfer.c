@@ -98,7 +98,7 @@ int verb_import_tar(int argc, char *argv[]) {
                 return r;
         file = argv[optind];
         name = argv[optind + 1];
-        images_gc();
+        images_gc(true);
         r = images_check_free(verb, name);
         if (r != 0)
                 return r;
@@ -159,7 +159,7 @@ int verb_import_fs(int argc, char *argv[]) {
         r = images_check_args(verb, argc, argv, 2, 2, "berth import-fs [--read-only] DIR NAME");
         if (r != 0)
                 return r;
-        images_gc();
+        images_gc(true);
         r = images_check_free(verb, argv[optind + 1]);
         if (r != 0)
                 return r;

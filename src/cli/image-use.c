@@ -144,7 +144,10 @@ int image_use_prepare(Settings *s, ImageUse *u) {
         /* The steps: find the image (-D DIR and -i FILE name it themselves; -M NAME is looked up in the
          * store, and made from --template= when it is not there); lock it, exclusively unless the machine
          * only reads it; for --ephemeral, make the throwaway copy the machine runs on instead. */
-        images_gc();
+        /* The store's leftovers when the store is used; a killed monitor's own are its name's to clean
+         * (the monitor does that when the name is taken again) or berth list's. */
+        if ((!s->directory && !s->image) || s->ephemeral)
+                images_gc(false);
         if (!s->directory && !s->image) {
                 r = image_find(s->machine_name, &i);
                 if (r == -ENOENT && s->template_name)
@@ -176,7 +179,10 @@ int image_use_prepare(Settings *s, ImageUse *u) {
         }
 
         path = s->directory ?: s->image;
-        exclusive = !s->read_only && !s->ephemeral && s->volatile_mode == VOLATILE_NO;
+        /* A command run in a directory given with -D shares it, as bubblewrap and crun users expect of a
+         * build root; a booted OS, an image of the store and a disk image are the machine's own. */
+        exclusive = !s->read_only && !s->ephemeral && s->volatile_mode == VOLATILE_NO &&
+                    (s->boot || i || s->image);
         r = image_lock(BERTH_STATE_DIR, path, exclusive, s->machine_name, &u->lock_fd, &holder);
         if (r == -EBUSY) {
                 if (holder)

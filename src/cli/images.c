@@ -159,14 +159,15 @@ char *images_tmp_name(const char *name) {
         return strjoin3(TMP_PREFIX, name, pid);
 }
 
-void images_gc(void) {
+void images_gc(bool machines) {
         _cleanup_close_ int fd = open(image_store_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         DIR *d;
         struct dirent *de;
 
         /* Leftovers of berth processes that were killed: machines whose monitor is gone (their scratch
          * dirs, cgroups, state), and temporary images whose PID is gone. */
-        (void) machines_gc(BERTH_STATE_DIR);
+        if (machines)
+                (void) machines_gc(BERTH_STATE_DIR);
         if (fd < 0)
                 return;
         d = fdopendir(fcntl(fd, F_DUPFD_CLOEXEC, 3));
@@ -290,7 +291,7 @@ int verb_images(int argc, char *argv[]) {
         r = images_check_args(verb, argc, argv, 0, 0, "berth images [--json] [--no-legend]");
         if (r != 0)
                 return r;
-        images_gc();
+        images_gc(true);
         r = image_list(&l, &n);
         if (r < 0) {
                 log_error_errno(r, "images: cannot list the images in %s: %m", image_store_dir());
@@ -486,7 +487,7 @@ int verb_clone(int argc, char *argv[]) {
         r = images_check_args(verb, argc, argv, 2, 2, "berth clone [--read-only] NAME NEW");
         if (r != 0)
                 return r;
-        images_gc();
+        images_gc(true);
         r = images_find(verb, argv[optind], &src);
         if (r == 0)
                 r = images_check_free(verb, argv[optind + 1]);
@@ -665,7 +666,7 @@ int verb_remove(int argc, char *argv[]) {
                 r = images_open_store(verb, &store);
         if (r != 0)
                 return r;
-        images_gc();
+        images_gc(true);
         for (int k = optind; k < argc; k++) {
                 _cleanup_(image_freep) Image *i = NULL;
                 _cleanup_close_ int held = -EBADF;

@@ -14,8 +14,9 @@ int verb_import_tar(int argc, char *argv[]);
 int verb_import_fs(int argc, char *argv[]);
 int verb_export_tar(int argc, char *argv[]);
 
-/* Removes what killed berth processes left in the store (temporary images of dead PIDs). */
-void images_gc(void);
+/* Removes what killed berth processes left in the store (temporary images of dead PIDs) and, with
+ * machines, what killed monitors left (machines_gc()). */
+void images_gc(bool machines);
 /* Copies src as tmp beneath store_fd: a snapshot of a subvolume on btrfs, else a (reflinked) copy. */
 int images_clone(const char *verb, const Image *src, int store_fd, const char *tmp, Progress *p);
 /* Removes an image of the store (and the settings file beside it). */

@@ -7,7 +7,7 @@
 # import-fs, -M NAME found in the store, the image lock (two writable machines refused, read-only ones
 # shared), --ephemeral (nothing left, also after the monitor was SIGKILLed), --template=, and every verb's
 # errors (bad names, missing images, busy and read-only images). Nothing is left in the store.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../boot/lib.sh"
 
 for tool in mkfs.btrfs mkfs.ext4 btrfs truncate python3; do
         if ! command -v "$tool" >/dev/null; then
@@ -173,6 +173,8 @@ run_store_tests() {
 
         # --- export-tar / import-tar / import-fs --------------------------------------------------------
         setfattr -n user.berth -v test "$S/bb/etc/hostname" 2>/dev/null
+        cp "$S/bb/bin/busybox" "$S/bb/usr/bin/capped" 2>/dev/null && setcap cap_net_raw+ep "$S/bb/usr/bin/capped" 2>/dev/null
+        ln "$S/bb/etc/hostname" "$S/bb/etc/hostname.link" 2>/dev/null
         bx export-tar bb "$TEST_TMP/bb-$fs.tar.zst"
         is "$RC" 0 "$D: export-tar bb FILE.tar.zst"
         [ "$RC" = 0 ] || diag "$ERR"
@@ -185,8 +187,18 @@ run_store_tests() {
         ok "$(tree_same "$S/bb" "$S/bb5" >"$TEST_TMP/diff" 2>&1; echo $?)" \
                 "$D: the round trip gives an identical tree (owners, modes, links, xattrs)"
         [ -s "$TEST_TMP/diff" ] && diag "$(cat "$TEST_TMP/diff")"
-        bx run -M bb5 -- cat /etc/os-release
-        is "$RC" 0 "$D: ... and a machine runs from it"
+        is "$(getcap "$S/bb5/usr/bin/capped" 2>/dev/null | sed 's/.* //')" "cap_net_raw=ep" "$D: ... file capabilities kept"
+        is "$(stat -c %i "$S/bb5/etc/hostname")" "$(stat -c %i "$S/bb5/etc/hostname.link")" "$D: ... hard links kept"
+        boot_bg bb5 "$S/bb5" --console=passive
+        if wait_state bb5 running 60; then
+                pass "$D: ... and the imported image boots (busybox init)"
+                bx poweroff bb5
+                monitor_wait 60
+                is "$RC" 0 "$D: ... and powers off"
+        else
+                fail "$D: ... and the imported image boots (busybox init)"
+                boot_diag bb5
+        fi
         bx import-tar "$TEST_TMP/bb-$fs.tar.zst" bb5
         is "$RC" 75 "$D: import-tar onto an existing name: 75"
         bx import-tar "$TEST_TMP/no-such.tar" bb6

@@ -59,9 +59,9 @@ at_exit detach_ours
 mkdir -p "$TEST_TMP/home-src/alice" "$TEST_TMP/esp-src"
 echo hello >"$TEST_TMP/home-src/alice/note"
 echo esp >"$TEST_TMP/esp-src/esp-marker"
-mkfs.ext4 -q -d "$TREE" "$IMG/root.ext4" 24M || bail_out "cannot build the root file system"
-mkfs.ext4 -q -d "$TEST_TMP/home-src" "$IMG/home.ext4" 8M || bail_out "cannot build the home file system"
-mkfs.ext4 -q -d "$TEST_TMP/esp-src" "$IMG/esp.ext4" 4M || bail_out "cannot build the ESP stand-in"
+mkfs.ext4 -q -d "$TREE" "$IMG/root.ext4" 24M >/dev/null || bail_out "cannot build the root file system"
+mkfs.ext4 -q -d "$TEST_TMP/home-src" "$IMG/home.ext4" 8M >/dev/null || bail_out "cannot build the home file system"
+mkfs.ext4 -q -d "$TEST_TMP/esp-src" "$IMG/esp.ext4" 4M >/dev/null || bail_out "cannot build the ESP stand-in"
 
 # make_disk OUT TYPE:FILE[:ATTRS]...: a GPT disk image with one partition per argument, each holding FILE
 # (or nothing for "-"), starting at 1 MiB and aligned to 1 MiB.
@@ -237,11 +237,12 @@ is "$RC" 66 "a missing image: exit status 66"
 
 # --- boot a busybox-init image, power it off -------------------------------------------------------
 if INIT_TREE=$("$SRC_ROOT/tests/lib/make-busybox-init-tree.sh" "$CACHE/busybox-init" 2>/dev/null); then
-        mkfs.ext4 -q -d "$INIT_TREE" "$IMG/init.ext4" 24M || bail_out "cannot build the init file system"
+        mkfs.ext4 -q -d "$INIT_TREE" "$IMG/init.ext4" 24M >/dev/null || bail_out "cannot build the init file system"
         make_disk "$IMG/boot.raw" "$ROOT_TYPE:$IMG/init.ext4" || bail_out "cannot build boot.raw"
         new_name
         M=$NAME
-        bg BPID "$BERTH" boot -i "$IMG/boot.raw" -M "$M" --console=pipe --restart=on-reboot
+        # The guest's console (pipe) goes to a file: only TAP on stdout.
+        bg BPID sh -c 'exec "$@" >"$0" 2>&1' "$TEST_TMP/boot-console" "$BERTH" boot -i "$IMG/boot.raw" -M "$M" --console=pipe --restart=on-reboot
         if wait_until 30 "$BERTH" enter "$M" -- test -e /run/booted; then
                 pass "boot -i: the busybox guest booted (rcS ran)"
                 # A reboot: the monitor starts the guest again, which mounts the image again.

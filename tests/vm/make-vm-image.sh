@@ -45,7 +45,7 @@ SUITE=bookworm
 PRUNE_DAYS=3
 # What the guest needs: systemd as PID 1 with D-Bus (transient units), udev and kmod (modules),
 # machinectl/nspawn for comparison, busybox-static for busybox trees, and berth's runtime libraries.
-GUEST_PACKAGES=systemd,systemd-sysv,dbus,systemd-container,udev,kmod,iproute2,procps,busybox-static,libsystemd0,libcap2,libseccomp2
+GUEST_PACKAGES=systemd,systemd-sysv,dbus,systemd-container,udev,kmod,iproute2,procps,busybox-static,libsystemd0,libcap2,libseccomp2,libarchive13,libblkid1,libcrypt1
 # Modules the initramfs loads (with their dependencies) to reach the root file system and the shares.
 INITRAMFS_MODULES="virtio_pci virtio_blk crc32c_generic ext4 9pnet_virtio 9p"
 prog=make-vm-image
