@@ -438,38 +438,64 @@ int image_lock(const char *state_dir, const char *path, bool exclusive, const ch
                char **ret_holder) {
         _cleanup_free_ char *dir = NULL, *lock = NULL;
         _cleanup_close_ int fd = -EBADF;
-        char name[64];
+        char name[96];
         struct stat st;
         int r;
 
         if (stat(path, &st) < 0)
                 return negative_errno();
-        r = state_subdir(state_dir, "locks", &dir);
-        if (r < 0)
-                return r;
-        snprintf(name, sizeof(name), "/image-%llu-%llu", (unsigned long long) st.st_dev,
-                 (unsigned long long) st.st_ino);
-        lock = strjoin3(dir, name, NULL);
+        if (access("/run/systemd/system", F_OK) >= 0) {
+                /* On a systemd host, the lock systemd-nspawn and machined take on an image, so that
+                 * machinectl remove or an nspawn boot of it and berth refuse each other. */
+                (void) mkdir("/run/systemd/nspawn", 0755);
+                (void) mkdir("/run/systemd/nspawn/locks", 0700);
+                snprintf(name, sizeof(name), "/run/systemd/nspawn/locks/inode-%lu:%lu",
+                         (unsigned long) st.st_dev, (unsigned long) st.st_ino);
+                lock = strdup(name);
+        } else {
+                r = state_subdir(state_dir, "locks", &dir);
+                if (r < 0)
+                        return r;
+                snprintf(name, sizeof(name), "/image-%llu-%llu", (unsigned long long) st.st_dev,
+                         (unsigned long long) st.st_ino);
+                lock = strjoin3(dir, name, NULL);
+        }
         if (!lock)
                 return -ENOMEM;
-        fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return negative_errno();
-        if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) < 0) {
-                if (errno != EWOULDBLOCK)
+        /* Open file description locks, as systemd's lock files are, so berth, nspawn and machined see
+         * each other's; like a flock, one goes with the last fd of its holder. */
+        for (unsigned attempt = 0;; attempt++) {
+                struct flock fl = { .l_type = exclusive ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET };
+                struct stat a, b;
+
+                fd = safe_close(fd);
+                fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+                if (fd < 0)
                         return negative_errno();
-                if (ret_holder) {
-                        char buf[MACHINE_NAME_MAX + 1];
-                        ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-                        buf[n > 0 ? n : 0] = '\0';
-                        *ret_holder = machine_name_is_valid(buf) ? strdup(buf) : NULL;
+                if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+                        if (errno != EAGAIN && errno != EACCES)
+                                return negative_errno();
+                        if (ret_holder) {
+                                char buf[MACHINE_NAME_MAX + 1];
+                                ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+                                buf[n > 0 ? n : 0] = '\0';
+                                *ret_holder = machine_name_is_valid(buf) ? strdup(buf) : NULL;
+                        }
+                        return -EBUSY;
                 }
-                return -EBUSY;
+                /* systemd removes the file when it lets go of an exclusive lock: ours must be the file
+                 * that is there now. */
+                if (fstat(fd, &a) < 0)
+                        return negative_errno();
+                if (stat(lock, &b) >= 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+                        break;
+                if (attempt >= 16)
+                        return -EBUSY;
         }
         /* Only an exclusive holder is alone: it says who it is. */
         if (exclusive && holder && machine_lock_note(fd, holder) < 0)
                 return negative_errno();
-        if (!exclusive && ftruncate(fd, 0) < 0 && errno != EBADF)
+        if (!exclusive && ftruncate(fd, 0) < 0 && errno != EBADF && errno != EINVAL)
                 return negative_errno();
         *ret_fd = TAKE_FD(fd);
         return 0;

@@ -61,7 +61,8 @@ void machine_unlock(const char *state_dir, const char *name, int fd);
 
 /* Names with a state file, sorted. */
 int machine_state_list(const char *state_dir, char ***ret);
-/* An image's lock, by its inode (STATE_DIR/locks/image-DEV-INO; never removed, so two users always meet on
+/* An image's lock, by its inode (STATE_DIR/locks/image-DEV-INO, or on a systemd host the one systemd-nspawn
+ * and machined use, /run/systemd/nspawn/locks/inode-DEV:INO; never removed, so two users always meet on
  * the same file): exclusive for a writable boot and for changing the image (remove, rename, ...), shared
  * for read-only and ephemeral boots and for copying it. The kernel drops it with its last holder. -EBUSY
  * when it is held the other way; *ret_holder (may be NULL) then says by whom, when the holder is

@@ -137,6 +137,13 @@ ebx "$M" systemctl is-system-running --wait
 is "$OUT" running "$D: inside, systemctl is-system-running --wait prints running"
 bx status "$M"
 like "$OUT" "\\(systemd unit $UNIT\\)" "$D: berth status names the unit"
+# The image lock is machined's and nspawn's: machinectl refuses to remove an image berth runs.
+if command -v machinectl >/dev/null; then
+        out=$(machinectl remove "$M" 2>&1)
+        isnt "$?" 0 "$D: machinectl remove of the image a running berth machine uses is refused"
+        like "$out" "in use|busy" "$D: ... as in use ($out)"
+        ok "$([ -L "$MACHINES/$M" ]; echo $?)" "$D: ... and the image is still there"
+fi
 bx logs "$M"
 is "$RC" 0 "$D: berth logs (journalctl -u) succeeds"
 like "$OUT" "Reached target|Started |Welcome to" "$D: ... and shows the guest's console"
