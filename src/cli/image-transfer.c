@@ -176,7 +176,8 @@ int verb_import_fs(int argc, char *argv[]) {
         if (!tmp)
                 return log_oom(), EXIT_BERTH_INTERNAL;
         progress_init(&p, "import", "files", images_quiet());
-        r = copy_tree(src, store, tmp, COPY_SUBVOLUME | COPY_COUNT_TOTAL, images_progress_cb, &p);
+        r = copy_tree(src, store, tmp, COPY_SUBVOLUME | (p.enabled ? COPY_COUNT_TOTAL : 0),
+                      images_progress_cb, &p);
         progress_end(&p);
         if (r < 0) {
                 log_error_errno(r, "import-fs: cannot copy '%s' into the store: %m; nothing was imported",

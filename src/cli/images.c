@@ -454,7 +454,8 @@ int images_clone(const char *verb, const Image *src, int store_fd, const char *t
                         return r;
                 /* another btrfs file system: copy */
         }
-        return copy_tree(fd, store_fd, tmp, COPY_SUBVOLUME | COPY_COUNT_TOTAL, images_progress_cb, p);
+        return copy_tree(fd, store_fd, tmp, COPY_SUBVOLUME | (p && p->enabled ? COPY_COUNT_TOTAL : 0),
+                         images_progress_cb, p);
 }
 
 int verb_clone(int argc, char *argv[]) {
