@@ -169,3 +169,19 @@ int file_copy_range(int in_fd, uint64_t from, uint64_t to, int out_fd) {
         }
         return 0;
 }
+
+int opendir_at(int dir_fd, const char *path, int flags, DIR **ret) {
+        int fd = openat(dir_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | flags);
+        DIR *d;
+
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                int r = -errno;
+                safe_close(fd);
+                return r;
+        }
+        *ret = d;
+        return 0;
+}

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -33,3 +34,9 @@ int write_string_file_at(int dir_fd, const char *path, const char *s);
 int file_tail_offset(int fd, uint64_t end, unsigned lines, uint64_t *ret);
 /* Copies bytes [from, to) of in_fd to out_fd (fewer when the file ends first). */
 int file_copy_range(int in_fd, uint64_t from, uint64_t to, int out_fd);
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
+
+/* A DIR for the directory path beneath dir_fd ("." for dir_fd itself, which keeps its own fd); flags are
+ * added to O_RDONLY | O_DIRECTORY | O_CLOEXEC. */
+int opendir_at(int dir_fd, const char *path, int flags, DIR **ret);

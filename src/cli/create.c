@@ -130,17 +130,9 @@ int verb_create(int argc, char *argv[]) {
         r = images_check_free("create", name);
         if (r != 0)
                 return r;
-        r = images_open_store("create", &store);
+        r = images_new("create", name, &store, &tmp, &dir);
         if (r != 0)
                 return r;
-        tmp = images_tmp_name(name);
-        if (!tmp)
-                return log_oom(), EXIT_BERTH_INTERNAL;
-        r = images_make_dir(store, tmp, &dir);
-        if (r < 0) {
-                log_error_errno(r, "create: cannot make the image directory in %s: %m", image_store_dir());
-                return exit_code_from_errno(r);
-        }
         if (spec.source == IMAGE_SOURCE_DEBIAN) {
                 /* debootstrap's own output, kept when it fails. */
                 (void) mkdir(BERTH_LOG_DIR, 0750);

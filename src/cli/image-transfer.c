@@ -38,6 +38,28 @@ int images_make_dir(int store_fd, const char *tmp, int *ret_fd) {
         return 0;
 }
 
+int images_new(const char *verb, const char *name, int *ret_store, char **ret_tmp, int *ret_dir) {
+        _cleanup_close_ int store = -EBADF, dir = -EBADF;
+        _cleanup_free_ char *tmp = NULL;
+        int r;
+
+        r = images_open_store(verb, &store);
+        if (r != 0)
+                return r;
+        tmp = images_tmp_name(name);
+        if (!tmp)
+                return log_oom(), EXIT_BERTH_INTERNAL;
+        r = images_make_dir(store, tmp, &dir);
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot make the image directory in %s: %m", verb, image_store_dir());
+                return exit_code_from_errno(r);
+        }
+        *ret_store = TAKE_FD(store);
+        *ret_tmp = TAKE_PTR(tmp);
+        *ret_dir = TAKE_FD(dir);
+        return 0;
+}
+
 static int parse_import_options(const char *verb, const char *usage, int argc, char *argv[],
                                 bool *read_only) {
         static const struct option options[] = {
@@ -109,18 +131,9 @@ int verb_import_tar(int argc, char *argv[]) {
                 log_error_errno(r, "import-tar: cannot open the archive '%s': %m", file);
                 return r == -ENOENT ? EXIT_BERTH_NOT_FOUND : exit_code_from_errno(r);
         }
-        r = images_open_store(verb, &store);
+        r = images_new(verb, name, &store, &tmp, &dir);
         if (r != 0)
                 return r;
-        tmp = images_tmp_name(name);
-        if (!tmp)
-                return log_oom(), EXIT_BERTH_INTERNAL;
-        r = images_make_dir(store, tmp, &dir);
-        if (r < 0) {
-                log_error_errno(r, "import-tar: cannot make the image directory in %s: %m",
-                                image_store_dir());
-                return exit_code_from_errno(r);
-        }
         progress_init(&p, "import", "entries", images_quiet());
         o.progress = images_progress_cb;
         o.userdata = &p;

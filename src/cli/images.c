@@ -168,10 +168,7 @@ void images_gc(bool machines) {
          * dirs, cgroups, state), and temporary images whose PID is gone. */
         if (machines)
                 (void) machines_gc(BERTH_STATE_DIR);
-        if (fd < 0)
-                return;
-        d = fdopendir(fcntl(fd, F_DUPFD_CLOEXEC, 3));
-        if (!d)
+        if (fd < 0 || opendir_at(fd, ".", 0, &d) < 0)
                 return;
         while ((de = readdir(d))) {
                 const char *dot;

@@ -28,6 +28,9 @@ int images_open_store(const char *verb, int *ret_fd);
 int images_check_free(const char *verb, const char *name);
 /* The temporary name of a new image in the store, ".#berth-tmp.NAME.PID" (images_gc() knows it). */
 char *images_tmp_name(const char *name);
+/* The store, a temporary name and its empty directory for the new image name: 0, or an exit code after
+ * saying why. */
+int images_new(const char *verb, const char *name, int *ret_store, char **ret_tmp, int *ret_dir);
 /* An empty directory tmp in the store for a new image: a subvolume on btrfs. */
 int images_make_dir(int store_fd, const char *tmp, int *ret_fd);
 /* Renames the finished temporary image to its name (removing it when that fails), and marks it read-only

@@ -58,8 +58,6 @@ typedef struct CopyContext {
         size_t path_len, path_alloc;
 } CopyContext;
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
-
 static dev_t statx_dev(const struct statx *sx) {
         return makedev(sx->stx_dev_major, sx->stx_dev_minor);
 }
@@ -528,16 +526,10 @@ static int copy_directory(CopyContext *c, int src_fd, int dst_dir_fd, const char
 
         if (descend) {
                 _cleanup_(closedirp) DIR *d = NULL;
-                int fd = openat(src_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-                if (fd < 0)
-                        return -errno;
-                d = fdopendir(fd);
-                if (!d) {
-                        r = -errno;
-                        safe_close(fd);
+                r = opendir_at(src_fd, ".", 0, &d);
+                if (r < 0)
                         return r;
-                }
                 for (;;) {
                         struct dirent *de;
 
@@ -643,18 +635,9 @@ finish:
 static uint64_t count_tree(CopyContext *c, int dir_fd, unsigned depth) {
         _cleanup_(closedirp) DIR *d = NULL;
         uint64_t sum = 0;
-        int fd;
 
-        if (depth > COPY_DEPTH_MAX)
+        if (depth > COPY_DEPTH_MAX || opendir_at(dir_fd, ".", 0, &d) < 0)
                 return 0;
-        fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return 0;
-        d = fdopendir(fd);
-        if (!d) {
-                safe_close(fd);
-                return 0;
-        }
         for (struct dirent *de; (de = readdir(d));) {
                 struct statx sx;
 

@@ -173,11 +173,9 @@ int shadow_set_root(const char *old, size_t size, const char *field, uint64_t da
         return 0;
 }
 
-int write_file_atomic_at(int dir_fd, const char *name, const void *data, size_t size, mode_t mode, uid_t uid,
-                         gid_t gid) {
-        char tmp[NAME_MAX + 1];
+/* ".#NAME.RANDOM": a new name beside name, for a file that replaces it by rename. */
+static int temporary_name(const char *name, char tmp[static NAME_MAX + 1]) {
         uint64_t rnd;
-        _cleanup_close_ int fd = -EBADF;
         int r;
 
         if (!name || strchr(name, '/') || streq(name, ".") || streq(name, "..") || strlen(name) > 200)
@@ -185,7 +183,19 @@ int write_file_atomic_at(int dir_fd, const char *name, const void *data, size_t 
         r = random_bytes(&rnd, sizeof(rnd));
         if (r < 0)
                 return r;
-        snprintf(tmp, sizeof(tmp), ".#%s.%016" PRIx64, name, rnd);
+        snprintf(tmp, NAME_MAX + 1, ".#%s.%016" PRIx64, name, rnd);
+        return 0;
+}
+
+int write_file_atomic_at(int dir_fd, const char *name, const void *data, size_t size, mode_t mode, uid_t uid,
+                         gid_t gid) {
+        char tmp[NAME_MAX + 1];
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        r = temporary_name(name, tmp);
+        if (r < 0)
+                return r;
 
         /* O_EXCL|O_NOFOLLOW: the temporary name is new; nothing in the tree can have put a symlink there. */
         fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
@@ -207,15 +217,11 @@ int write_file_atomic_at(int dir_fd, const char *name, const void *data, size_t 
 
 int replace_with_symlink_at(int dir_fd, const char *name, const char *target) {
         char tmp[NAME_MAX + 1];
-        uint64_t rnd;
         int r;
 
-        if (!name || strchr(name, '/') || streq(name, ".") || streq(name, "..") || strlen(name) > 200)
-                return -EINVAL;
-        r = random_bytes(&rnd, sizeof(rnd));
+        r = temporary_name(name, tmp);
         if (r < 0)
                 return r;
-        snprintf(tmp, sizeof(tmp), ".#%s.%016" PRIx64, name, rnd);
         if (symlinkat(target, dir_fd, tmp) < 0)
                 return negative_errno();
         if (renameat(dir_fd, tmp, dir_fd, name) < 0) {

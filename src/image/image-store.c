@@ -185,11 +185,9 @@ int image_list(Image ***ret, size_t *ret_n) {
 
                 if (dir < 0)
                         continue;
-                d = fdopendir(fcntl(dir, F_DUPFD_CLOEXEC, 3));
-                if (!d) {
-                        r = -errno;
+                r = opendir_at(dir, ".", 0, &d);
+                if (r < 0)
                         break;
-                }
                 while ((de = readdir(d))) {
                         Image *i = NULL, **nl;
                         bool seen = false;

@@ -30,10 +30,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct archive *, archive_write_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct archive *, archive_read_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct archive_entry *, archive_entry_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct archive_entry_linkresolver *, archive_entry_linkresolver_free);
-static inline void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
 
 typedef struct Exporter {
         struct archive *writer;
@@ -232,17 +228,11 @@ static int list_dir(int dir_fd, char ***ret, size_t *ret_n) {
         char **names = NULL;
         size_t n = 0;
         struct dirent *de;
-        int fd;
+        int r;
 
-        fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        d = fdopendir(fd);
-        if (!d) {
-                int r = negative_errno();
-                safe_close(fd);
+        r = opendir_at(dir_fd, ".", 0, &d);
+        if (r < 0)
                 return r;
-        }
         for (;;) {
                 char **nn;
 
@@ -250,7 +240,7 @@ static int list_dir(int dir_fd, char ***ret, size_t *ret_n) {
                 de = readdir(d);
                 if (!de) {
                         if (errno != 0) {
-                                int r = negative_errno();
+                                r = negative_errno();
                                 free_names(names, n);
                                 return r;
                         }

@@ -106,17 +106,11 @@ static bool is_root_member(const char *name) {
 static int dir_is_empty(int dir_fd) {
         struct dirent *de;
         DIR *d;
-        int fd;
+        int r;
 
-        fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        d = fdopendir(fd);
-        if (!d) {
-                int r = negative_errno();
-                safe_close(fd);
+        r = opendir_at(dir_fd, ".", 0, &d);
+        if (r < 0)
                 return r;
-        }
         errno = 0;
         while ((de = readdir(d)))
                 if (!streq(de->d_name, ".") && !streq(de->d_name, "..")) {
@@ -124,7 +118,7 @@ static int dir_is_empty(int dir_fd) {
                         return 0;
                 }
         if (errno != 0) {
-                int r = negative_errno();
+                r = negative_errno();
                 closedir(d);
                 return r;
         }

@@ -13,8 +13,6 @@
 #include "fd-util.h"
 #include "tree-remove.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
-
 static dev_t statx_dev(const struct statx *sx) {
         return makedev(sx->stx_dev_major, sx->stx_dev_minor);
 }

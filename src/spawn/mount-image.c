@@ -9,6 +9,7 @@
 #include "fs-util.h"
 #include "mount-image.h"
 #include "sync.h"
+#include "userns.h"
 
 int image_mount_detached(const ImageMount *m, bool read_only_mount, int idmap_userns_fd) {
         _cleanup_close_ int fs = -EBADF, mnt = -EBADF;
@@ -38,8 +39,7 @@ int image_mount_detached(const ImageMount *m, bool read_only_mount, int idmap_us
 int image_idmap_supported(const ImageMount *m, int userns_fd) {
         int fd = image_mount_detached(m, true, userns_fd);
 
-        /* As userns_idmap_supported(): EINVAL is a file system without FS_ALLOW_IDMAP. */
-        if (fd == -EINVAL || fd == -ENOSYS || fd == -EOPNOTSUPP || fd == -EPERM)
+        if (userns_idmap_refused(fd))
                 return 0;
         if (fd < 0)
                 return fd;

@@ -49,12 +49,16 @@ int userns_idmap_over(int dir_fd, const char *path, bool recursive, int userns_f
         return 0;
 }
 
+bool userns_idmap_refused(int r) {
+        /* EINVAL: the file system has no FS_ALLOW_IDMAP (or the kernel predates idmapped mounts, 5.12);
+         * ENOSYS, EOPNOTSUPP, EPERM: the kernel or a security module says no. */
+        return r == -EINVAL || r == -ENOSYS || r == -EOPNOTSUPP || r == -EPERM;
+}
+
 int userns_idmap_supported(int dir_fd, int userns_fd) {
         int fd = userns_clone_mount(dir_fd, false, userns_fd);
 
-        /* EINVAL: the file system has no FS_ALLOW_IDMAP (or the kernel predates idmapped mounts, 5.12);
-         * ENOSYS, EOPNOTSUPP, EPERM: the kernel or a security module says no. */
-        if (fd == -EINVAL || fd == -ENOSYS || fd == -EOPNOTSUPP || fd == -EPERM)
+        if (userns_idmap_refused(fd))
                 return 0;
         if (fd < 0)
                 return fd;

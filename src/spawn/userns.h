@@ -13,6 +13,9 @@ int userns_write_maps(pid_t pid, uid_t base, uint32_t count);
 /* Whether the file system under dir_fd takes an idmapped mount with the user namespace userns_fd:
  * 1 yes, 0 no (the kernel or the file system cannot), negative errno on other failures. Makes a
  * throwaway detached mount to find out. */
+/* Whether r, from making an idmapped mount, says the file system or the kernel cannot do it (rather than
+ * that something else went wrong). */
+bool userns_idmap_refused(int r);
 int userns_idmap_supported(int dir_fd, int userns_fd);
 
 /* Makes a detached clone of the mount at dir_fd (recursively when recursive), idmapped through
