@@ -80,6 +80,25 @@ int machined_available(sd_bus *bus) {
         }
 }
 
+/* One (sv) of an a(sv) property list whose value is an array ("ay", "ai"): n bytes from p. */
+static int append_array_property(sd_bus_message *m, const char *key, char type, const void *p, size_t n) {
+        char sig[3] = { 'a', type, '\0' };
+        int r;
+
+        r = sd_bus_message_open_container(m, 'r', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", key);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', sig);
+        if (r >= 0)
+                r = sd_bus_message_append_array(m, type, p, n);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
 static int build_register_ex(sd_bus *bus, const MachineRegistration *reg, const uint8_t id[16],
                              sd_bus_message **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
@@ -92,36 +111,15 @@ static int build_register_ex(sd_bus *bus, const MachineRegistration *reg, const 
         if (r >= 0)
                 r = sd_bus_message_open_container(m, 'a', "(sv)");
         if (r >= 0)
-                r = sd_bus_message_open_container(m, 'r', "sv");
-        if (r >= 0)
-                r = sd_bus_message_append(m, "s", "Id");
-        if (r >= 0)
-                r = sd_bus_message_open_container(m, 'v', "ay");
-        if (r >= 0)
-                r = sd_bus_message_append_array(m, 'y', id, 16);
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
+                r = append_array_property(m, "Id", 'y', id, 16);
         if (r >= 0)
                 r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)", "Service", "s", "berth", "Class", "s",
                                           "container", "LeaderPIDFD", "h", reg->leader_pidfd, "LeaderPID",
                                           "u", (uint32_t) reg->leader, "RootDirectory", "s",
                                           reg->root ?: "");
-        if (r >= 0 && reg->n_ifindices > 0) {
-                r = sd_bus_message_open_container(m, 'r', "sv");
-                if (r >= 0)
-                        r = sd_bus_message_append(m, "s", "NetworkInterfaces");
-                if (r >= 0)
-                        r = sd_bus_message_open_container(m, 'v', "ai");
-                if (r >= 0)
-                        r = sd_bus_message_append_array(m, 'i', reg->ifindices,
-                                                        reg->n_ifindices * sizeof(int));
-                if (r >= 0)
-                        r = sd_bus_message_close_container(m);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(m);
-        }
+        if (r >= 0 && reg->n_ifindices > 0)
+                r = append_array_property(m, "NetworkInterfaces", 'i', reg->ifindices,
+                                          reg->n_ifindices * sizeof(int));
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         if (r < 0)

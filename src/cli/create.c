@@ -147,7 +147,7 @@ int verb_create(int argc, char *argv[]) {
         o.progress = on_progress;
         o.userdata = &cp;
         progress_init(&cp.line, spec.source == IMAGE_SOURCE_DEBIAN ? "debootstrap" : "create", "steps",
-                      log_get_max_level() < LOG_NOTICE);
+                      images_quiet());
         r = image_create(dir, &spec, &o);
         progress_end(&cp.line);
         dir = safe_close(dir);
@@ -168,5 +168,5 @@ int verb_create(int argc, char *argv[]) {
         }
         if (log)
                 (void) unlink(log);
-        return images_finish("create", store, tmp, name, read_only);
+        return images_finish("create", store, tmp, name, IMAGE_DIRECTORY, read_only);
 }

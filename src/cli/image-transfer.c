@@ -81,11 +81,12 @@ static int parse_import_options(const char *verb, const char *usage, int argc, c
         return -1; /* go on */
 }
 
-int images_finish(const char *verb, int store_fd, const char *tmp, const char *name, bool read_only) {
+int images_finish(const char *verb, int store_fd, const char *tmp, const char *name, ImageType type,
+                  bool read_only) {
         _cleanup_(image_freep) Image *i = NULL;
         int r;
 
-        r = images_commit(verb, store_fd, tmp, name, IMAGE_DIRECTORY);
+        r = images_commit(verb, store_fd, tmp, name, type);
         if (r != 0 || !read_only)
                 return r;
         r = image_find(name, &i);
@@ -151,7 +152,7 @@ int verb_import_tar(int argc, char *argv[]) {
                 tar_error_done(&err);
                 return r == -ENOMEM ? EXIT_BERTH_INTERNAL : EXIT_BERTH_FAILURE;
         }
-        return images_finish(verb, store, tmp, name, read_only);
+        return images_finish(verb, store, tmp, name, IMAGE_DIRECTORY, read_only);
 }
 
 int verb_import_fs(int argc, char *argv[]) {
@@ -197,7 +198,7 @@ int verb_import_fs(int argc, char *argv[]) {
                                 argv[optind]);
                 return exit_code_from_errno(r);
         }
-        return images_finish(verb, store, tmp, argv[optind + 1], read_only);
+        return images_finish(verb, store, tmp, argv[optind + 1], IMAGE_DIRECTORY, read_only);
 }
 
 int verb_export_tar(int argc, char *argv[]) {

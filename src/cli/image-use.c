@@ -84,7 +84,7 @@ static int make_from_template(Settings *s, Image **ret) {
         tmp = images_tmp_name(s->machine_name);
         if (!tmp)
                 return log_oom(), EXIT_BERTH_INTERNAL;
-        progress_init(&p, "template", "files", log_get_max_level() < LOG_NOTICE);
+        progress_init(&p, "template", "files", images_quiet());
         r = images_clone(verb, tmpl, store, tmp, &p);
         progress_end(&p);
         if (r < 0) {

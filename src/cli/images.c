@@ -466,7 +466,7 @@ int verb_clone(int argc, char *argv[]) {
                 *usage = "berth clone [--read-only] NAME NEW\n\nCopy an image: a snapshot when it is a "
                          "btrfs subvolume in a btrfs store, else a copy sharing data by reflink where "
                          "the file system can.";
-        _cleanup_(image_freep) Image *src = NULL, *dst = NULL;
+        _cleanup_(image_freep) Image *src = NULL;
         _cleanup_close_ int store = -EBADF, held = -EBADF;
         _cleanup_free_ char *tmp = NULL;
         bool read_only = false;
@@ -505,20 +505,7 @@ int verb_clone(int argc, char *argv[]) {
                 log_error_errno(r, "clone: cannot copy image '%s' to '%s': %m", src->name, argv[optind + 1]);
                 return exit_code_from_errno(r);
         }
-        r = images_commit(verb, store, tmp, argv[optind + 1], src->type);
-        if (r != 0)
-                return r;
-        if (read_only) {
-                r = image_find(argv[optind + 1], &dst);
-                if (r >= 0)
-                        r = image_set_read_only(dst, true);
-                if (r < 0) {
-                        log_error_errno(r, "clone: image '%s' was made but cannot be marked read-only: %m",
-                                        argv[optind + 1]);
-                        return exit_code_from_errno(r);
-                }
-        }
-        return 0;
+        return images_finish(verb, store, tmp, argv[optind + 1], src->type, read_only);
 }
 
 /* --- rename, read-only, remove --------------------------------------------------------------------------

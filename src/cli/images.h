@@ -36,7 +36,8 @@ int images_make_dir(int store_fd, const char *tmp, int *ret_fd);
 /* Renames the finished temporary image to its name (removing it when that fails), and marks it read-only
  * if asked: 0 or an exit code. */
 int images_commit(const char *verb, int store_fd, const char *tmp, const char *name, ImageType type);
-int images_finish(const char *verb, int store_fd, const char *tmp, const char *name, bool read_only);
+int images_finish(const char *verb, int store_fd, const char *tmp, const char *name, ImageType type,
+                  bool read_only);
 int verb_create(int argc, char *argv[]);
 
 /* Shared by the image verbs: options, arguments, finding and locking an image. */

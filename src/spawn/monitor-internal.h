@@ -56,6 +56,10 @@ typedef struct Machine {
         sd_event_source *kill_timer;
 } Machine;
 
+/* Removes a directory the monitor made for the machine (rm -rf, staying on its file system), warning
+ * when it cannot, and frees and clears the path. */
+void monitor_remove_scratch(char **path);
+
 /* monitor-register.c: registration with systemd-machined (--register=). The check comes before
  * anything is made; registering once the leader is known; unregistering when it has ended. */
 int monitor_register_check(const Settings *s);

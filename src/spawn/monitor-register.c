@@ -114,13 +114,6 @@ int monitor_prepare_propagation(Machine *m) {
 }
 
 void monitor_remove_propagation(Machine *m) {
-        int r;
-
-        if (!m->propagate_dir)
-                return;
-        r = rm_rf(m->propagate_dir);
-        if (r < 0)
-                log_warning_errno(r, "Failed to remove '%s', ignoring: %m", m->propagate_dir);
-        m->propagate_dir = mfree(m->propagate_dir);
+        monitor_remove_scratch(&m->propagate_dir);
         m->payload.propagate_dir = NULL;
 }

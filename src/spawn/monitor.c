@@ -45,6 +45,17 @@
 
 static const int monitor_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGWINCH };
 
+void monitor_remove_scratch(char **path) {
+        int r;
+
+        if (!*path)
+                return;
+        r = rm_rf(*path);
+        if (r < 0)
+                log_warning_errno(r, "Failed to remove '%s', ignoring: %m", *path);
+        *path = mfree(*path);
+}
+
 static void machine_done(Machine *m) {
         /* Undo in reverse order of setup; each step is harmless when its part was never made. */
         if (m->leader_pidfd >= 0 && m->exit_status < 0) {
@@ -66,23 +77,11 @@ static void machine_done(Machine *m) {
         }
         cgroup_scope_done(&m->scope);
         if (m->overlays) {
-                for (size_t i = 0; i < m->settings->n_mounts; i++) {
-                        if (m->overlays[i].work) {
-                                int r = rm_rf(m->overlays[i].work);
-                                if (r < 0)
-                                        log_warning_errno(r, "Failed to remove '%s', ignoring: %m",
-                                                          m->overlays[i].work);
-                        }
-                        free(m->overlays[i].work);
-                }
+                for (size_t i = 0; i < m->settings->n_mounts; i++)
+                        monitor_remove_scratch(&m->overlays[i].work);
                 free(m->overlays);
         }
-        if (m->volatile_scratch) {
-                int r = rm_rf(m->volatile_scratch);
-                if (r < 0)
-                        log_warning_errno(r, "Failed to remove '%s', ignoring: %m", m->volatile_scratch);
-                m->volatile_scratch = mfree(m->volatile_scratch);
-        }
+        monitor_remove_scratch(&m->volatile_scratch);
         if (m->state_written)
                 (void) machine_state_remove(BERTH_STATE_DIR, m->name);
         if (m->lock_fd >= 0)
